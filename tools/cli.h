@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "xbpf/vm.h"
 
 struct cli_cmd {
 	const char *name;
@@ -42,6 +43,32 @@ char *cli_read_file(const char *path, size_t *len);
 /* Parse hex bytes ("00 01 ff", "0001ff", "0x00 0x01") into a malloc'ed buffer. -1 on a
  * bad digit (*len untouched), else 0. */
 int cli_parse_hex(const char *text, uint8_t **out, size_t *len);
+
+/* ---- reading programs (cli_util.c) ----
+ * A PROG argument names a file ("-" = stdin); when no such file exists, the argument itself
+ * is the program text (';' separates instructions). The content is then:
+ *   ELF      starts with "\x7fELF" (an object file: the caller decides what to do);
+ *   raw      contains a byte that is not printable ASCII or whitespace: 8-byte instructions;
+ *   hex      only hex digits, whitespace, ',' and 0x prefixes: bytes of instructions;
+ *   asm      anything else: assembler text in either syntax (xbpf_asm).
+ * CLI_IN_AUTO detects as above; the others force a format. */
+enum cli_input { CLI_IN_AUTO, CLI_IN_ASM, CLI_IN_RAW, CLI_IN_HEX, CLI_IN_ELF };
+/* Parse "auto|asm|raw|hex" into *in; -1 when unknown. */
+int cli_parse_input(const char *name, enum cli_input *in);
+const char *cli_input_name(enum cli_input in);
+/* True when `path` is a readable file that starts with the ELF magic. */
+bool cli_is_elf_file(const char *path);
+/* Read PROG into malloc'ed instructions (*insns, *cnt). *in is the format requested
+ * (AUTO) and on return the format found; for ELF nothing is read (*insns NULL). Returns 0,
+ * or an exit code (1 bad program, 2 unreadable input) after printing one error line. */
+int cli_read_prog(const char *arg, enum cli_input *in, const struct xbpf_vm *vm,
+		  struct xbpf_insn **insns, size_t *cnt);
+/* Parse an engine name: interp, switch or jit (cmd_run.c); -1 when unknown. */
+int cli_parse_engine(const char *name, enum xbpf_engine *engine);
+/* Parse a decimal or 0x number into *out; -1 when it is not one. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/* Format bytes as lowercase hex, `sep` between bytes, into a malloc'ed string. */
+char *cli_hex_string(const uint8_t *bytes, size_t len, const char *sep);
 
 /* Minimal JSON writer to stdout: handles commas and nesting for you.
  *   json_begin_obj(NULL); json_str("name", "x"); json_u64("insns", 3);

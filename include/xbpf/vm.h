@@ -72,6 +72,7 @@ enum xbpf_arg_type {
 	XBPF_ARG_PTR_TO_DYNPTR,
 	XBPF_ARG_PTR_TO_TIMER,
 	XBPF_ARG_CONST_MAP_PTR_OR_NULL,
+	XBPF_ARG_PTR_TO_STACK_OR_NULL, /* bpf_loop's callback_ctx: stack pointer or NULL */
 	XBPF_ARG__COUNT,
 };
 

@@ -64,6 +64,12 @@ uint16_t isa_decode(const struct xbpf_insn *insn)
 			__atomic_store_n(&next[i], n[i], __ATOMIC_RELAXED);
 		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 	}
+	/* A row whose every rule holds wins (div vs sdiv, mov vs movsx: the plain row has no
+	 * discriminator on off, so it would also "match" off=1 or off=8); then a row whose
+	 * discriminators hold, so the field check names the bad field. */
+	for (uint16_t op = first[insn->code]; op != XOP_INVALID; op = next[op])
+		if (row_matches(&isa_table[op], insn) && !isa_check_fields(op, insn))
+			return op;
 	for (uint16_t op = first[insn->code]; op != XOP_INVALID; op = next[op])
 		if (row_matches(&isa_table[op], insn))
 			return op;

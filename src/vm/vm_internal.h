@@ -30,6 +30,9 @@ struct vm_helper {
 struct xbpf_vm {
 	struct vm_helper helpers[XBPF_MAX_HELPER_ID];
 	enum xbpf_engine engine;
+	/* trace_printk sink (src/helpers, xbpf_vm__set_trace_sink); NULL: stderr */
+	void (*trace_fn)(void *cookie, const char *msg, size_t len);
+	void *trace_cookie;
 };
 
 /* One decoded instruction: the table row plus pre-computed operands. */
@@ -70,8 +73,10 @@ struct xbpf_prog {
 	atomic_uint refcnt;       /* program arrays hold references */
 };
 
-#define VM_MAX_REGIONS 32    /* fixed + dynamic regions in one run */
+#define VM_MAX_REGIONS 64    /* fixed + dynamic regions in one run */
 #define VM_FIXED_REGIONS 8   /* stack, ctx, pkt, caller's regions (first slots) */
+#define VM_MAX_USER_REGIONS 16 /* xbpf_run_opts.region_cnt limit */
+#define VM_MIN_DYN_REGIONS 8 /* slots always left for xbpf_run_ctx__add_region() */
 
 /* The mutable state of one run. Lives on the stack of xbpf_prog__run(). */
 struct xbpf_run_ctx {
@@ -104,6 +109,10 @@ struct xbpf_run_ctx {
 	void *ctx;
 	size_t ctx_size;
 	void *hook_priv;
+	/* engine of this run (INTERP, INTERP_SWITCH or JIT): callbacks run on the same one */
+	enum xbpf_engine engine;
+	/* set by the interpreter: "goto" or "switch", the dispatch that ran (for tests) */
+	const char *dispatch;
 };
 
 /* Engines. Each returns 0 with *ret = r0, or -errno with rc->err set and the message in
@@ -125,6 +134,14 @@ VM_HIDDEN int vm_jit_call(struct xbpf_run_ctx *rc, uint64_t fn, const uint64_t a
 /* Validation (src/isa/validate.c): checks every rule of the core issue and fills
  * prog->code and prog->funcs. Returns 0 or -EINVAL with one line in log. */
 VM_HIDDEN int vm_validate(struct xbpf_prog *prog, char *log, size_t log_size);
+
+/* Print through the callback of xbpf_set_print() (src/vm/vm.c). */
+VM_HIDDEN void vm_pr(enum xbpf_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Program references (program arrays hold one): xbpf_prog__free() is vm_prog_put(). */
+VM_HIDDEN void vm_prog_get(struct xbpf_prog *prog);
+VM_HIDDEN void vm_prog_put(struct xbpf_prog *prog);
 
 /* Record a runtime error (first one wins) and return -err. Formats like printf. */
 VM_HIDDEN int vm_error(struct xbpf_run_ctx *rc, int err, const char *fmt, ...)

@@ -1,0 +1,390 @@
+/* hlp_pkt.c - packet helpers for XDP and __sk_buff programs, with the kernel's checks and
+ * results as seen under BPF_PROG_TEST_RUN (linear packet, ip_summed = CHECKSUM_NONE):
+ *   xdp_adjust_head/meta/tail, xdp_get_buff_len, xdp_load_bytes, xdp_store_bytes,
+ *   skb_load_bytes, skb_store_bytes, skb_change_head/tail, skb_pull_data,
+ *   l3_csum_replace, l4_csum_replace, csum_update, set_hash_invalid, redirect.
+ *
+ * They work on the test run's packet state (src/ctx/ctx.h), never on context fields the
+ * program may have overwritten, and resynchronise the context's data/data_end/data_meta
+ * (and the LD_ABS packet view) after a change. Called without such a context (a plain
+ * xbpf_prog__run) they return -EINVAL, or -ENOTSUPP where the kernel has no such state.
+ */
+#include <string.h>
+#include "helpers.h"
+#include "../ctx/ctx.h"
+#include "xbpf/progtype.h"
+
+#define XDP_ABORTED 0
+#define XDP_REDIRECT 4
+#define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
+#define BPF_F_INGRESS 1u
+#define BPF_F_RECOMPUTE_CSUM 1u
+#define BPF_F_INVALIDATE_HASH 2u
+#define BPF_F_HDR_FIELD_MASK 0xfu
+#define BPF_F_PSEUDO_HDR (1u << 4)
+#define BPF_F_MARK_MANGLED_0 (1u << 5)
+#define BPF_F_MARK_ENFORCE (1u << 6)
+#define BPF_F_IPV6 (1u << 7)
+
+static struct ctx_state *pkt_state(struct xbpf_run_ctx *rc, bool xdp)
+{
+	struct ctx_state *st = ctx_of(rc);
+	if (!st || (xdp ? !st->is_xdp : !st->is_skb))
+		return NULL;
+	return st;
+}
+
+/* After the packet moved: context fields and the LD_ABS view. */
+static void resync(struct xbpf_run_ctx *rc, struct ctx_state *st)
+{
+	ctx_sync(st);
+	if (st->is_skb) {
+		rc->pkt = st->data;
+		rc->pkt_size = (size_t)(st->data_end - st->data);
+	}
+}
+
+static uint32_t pkt_len(const struct ctx_state *st) { return (uint32_t)(st->data_end - st->data); }
+
+/* ---- XDP ------------------------------------------------------------------------------ */
+
+uint64_t hlp_xdp_adjust_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, true);
+	if (!st)
+		return HLP_ERR(EINVAL);
+	int32_t off = (int32_t)r2;
+	size_t metalen = (size_t)(st->data - st->data_meta);
+	intptr_t pos = (st->data - st->hard_start) + (intptr_t)off;
+	intptr_t lo = CTX_XDP_FRAME_HDR + (intptr_t)metalen;
+	intptr_t hi = (st->data_end - st->hard_start) - (intptr_t)CTX_ETH_HLEN;
+	if (pos < lo || pos > hi)
+		return HLP_ERR(EINVAL);
+	if (metalen)
+		memmove(st->data_meta + off, st->data_meta, metalen);
+	st->data_meta += off;
+	st->data += off;
+	resync(rc, st);
+	return 0;
+}
+
+uint64_t hlp_xdp_adjust_meta(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, true);
+	if (!st)
+		return HLP_ERR(EINVAL);
+	intptr_t pos = (st->data_meta - st->hard_start) + (intptr_t)(int32_t)r2;
+	intptr_t data = st->data - st->hard_start;
+	if (pos < (intptr_t)CTX_XDP_FRAME_HDR || pos > data)
+		return HLP_ERR(EINVAL);
+	intptr_t metalen = data - pos;
+	if ((metalen & 3) || metalen > 32)
+		return HLP_ERR(EACCES);
+	st->data_meta = st->hard_start + pos;
+	resync(rc, st);
+	return 0;
+}
+
+uint64_t hlp_xdp_adjust_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, true);
+	if (!st)
+		return HLP_ERR(EINVAL);
+	int32_t off = (int32_t)r2;
+	intptr_t end = (st->data_end - st->hard_start) + (intptr_t)off;
+	if (end > st->hard_end - st->hard_start)
+		return HLP_ERR(EINVAL);
+	if (end < (st->data - st->hard_start) + (intptr_t)CTX_ETH_HLEN)
+		return HLP_ERR(EINVAL);
+	if (off > 0)
+		memset(st->data_end, 0, (size_t)off);
+	st->data_end = st->hard_start + end;
+	resync(rc, st);
+	return 0;
+}
+
+uint64_t hlp_xdp_get_buff_len(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			      struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, true);
+	return st ? pkt_len(st) : 0;
+}
+
+/* bpf_xdp_pointer()'s checks: the packet range [offset, offset+len) or -errno. */
+static long xdp_range(struct ctx_state *st, uint64_t offset, uint64_t len)
+{
+	if (!st)
+		return -EINVAL;
+	uint32_t o = (uint32_t)offset, l = (uint32_t)len;
+	if (o > 0xffff || l > 0xffff)
+		return -EFAULT;
+	if ((uint64_t)o + l > pkt_len(st))
+		return -EINVAL;
+	return 0;
+}
+
+uint64_t hlp_xdp_load_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			    struct xbpf_run_ctx *rc)
+{
+	if (!hlp_mem_ok(rc, "bpf_xdp_load_bytes", 3, r3, (uint32_t)r4, true))
+		return HLP_ERR(EFAULT);
+	struct ctx_state *st = pkt_state(rc, true);
+	long err = xdp_range(st, r2, r4);
+	if (err)
+		return (uint64_t)err;
+	memcpy((void *)(uintptr_t)r3, st->data + (uint32_t)r2, (uint32_t)r4);
+	return 0;
+}
+
+uint64_t hlp_xdp_store_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	if (!hlp_mem_ok(rc, "bpf_xdp_store_bytes", 3, r3, (uint32_t)r4, false))
+		return HLP_ERR(EFAULT);
+	struct ctx_state *st = pkt_state(rc, true);
+	long err = xdp_range(st, r2, r4);
+	if (err)
+		return (uint64_t)err;
+	memmove(st->data + (uint32_t)r2, (const void *)(uintptr_t)r3, (uint32_t)r4);
+	return 0;
+}
+
+/* ---- __sk_buff: bytes ---------------------------------------------------------------------- */
+
+uint64_t hlp_skb_load_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			    struct xbpf_run_ctx *rc)
+{
+	uint32_t off = (uint32_t)r2, len = (uint32_t)r4;
+	if (!hlp_mem_ok(rc, "bpf_skb_load_bytes", 3, r3, len, true))
+		return HLP_ERR(EFAULT);
+	struct ctx_state *st = pkt_state(rc, false);
+	void *to = (void *)(uintptr_t)r3;
+	if (!st || off > INT32_MAX || (uint64_t)off + len > pkt_len(st)) {
+		memset(to, 0, len);
+		return HLP_ERR(EFAULT);
+	}
+	memcpy(to, st->data + off, len);
+	return 0;
+}
+
+uint64_t hlp_skb_store_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	uint32_t off = (uint32_t)r2, len = (uint32_t)r4;
+	if (!hlp_mem_ok(rc, "bpf_skb_store_bytes", 3, r3, len, false))
+		return HLP_ERR(EFAULT);
+	struct ctx_state *st = pkt_state(rc, false);
+	if (r5 & ~(uint64_t)(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH))
+		return HLP_ERR(EINVAL);
+	if (!st || off > INT32_MAX || (uint64_t)off + len > pkt_len(st))
+		return HLP_ERR(EFAULT);
+	/* CHECKSUM_NONE in a test run: nothing to recompute */
+	memmove(st->data + off, (const void *)(uintptr_t)r3, len);
+	if (r5 & BPF_F_INVALIDATE_HASH)
+		st->skb.hash = 0;
+	return 0;
+}
+
+uint64_t hlp_skb_pull_data(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			   struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, false);
+	if (!st)
+		return HLP_ERR(EINVAL);
+	/* the packet is linear: only a length past its end fails */
+	if ((uint32_t)r2 > pkt_len(st))
+		return HLP_ERR(ENOMEM);
+	resync(rc, st);
+	return 0;
+}
+
+/* ---- __sk_buff: size changes ----------------------------------------------------------- */
+
+/* (skb, u32 len, u64 flags): grow or trim the packet to len (new bytes zeroed). */
+uint64_t hlp_skb_change_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, false);
+	if (!st)
+		return HLP_ERR(EINVAL);
+	uint32_t new_len = (uint32_t)r2;
+	/* __bpf_skb_min_len: the MAC header for L2 programs */
+	uint32_t min_len = st->is_l2 ? CTX_ETH_HLEN : 0;
+	if (r3 || new_len > CTX_SKB_MAX_LEN || new_len < min_len)
+		return HLP_ERR(EINVAL);
+	uint32_t len = pkt_len(st);
+	if (new_len > len)
+		memset(st->data_end, 0, new_len - len);
+	st->data_end = st->data + new_len;
+	resync(rc, st);
+	return 0;
+}
+
+/* (skb, u32 head_room, u64 flags): push head_room zeroed bytes in front of the packet. */
+uint64_t hlp_skb_change_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, false);
+	if (!st)
+		return HLP_ERR(EINVAL);
+	uint32_t room = (uint32_t)r2, len = pkt_len(st);
+	uint64_t new_len = (uint64_t)len + room;
+	if (r3 || new_len > CTX_SKB_MAX_LEN || (uint32_t)new_len < len)
+		return HLP_ERR(EINVAL);
+	if ((size_t)(st->data - st->buf) < room)
+		return HLP_ERR(ENOMEM);
+	st->data -= room;
+	st->data_meta = st->data;
+	memset(st->data, 0, room);
+	resync(rc, st);
+	return 0;
+}
+
+/* ---- checksums ----------------------------------------------------------------------------- */
+
+static uint32_t csum_add(uint32_t a, uint32_t b)
+{
+	uint32_t r = a + b;
+	return r + (r < b);
+}
+
+static uint16_t csum_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* x86-64 csum_partial() of two 32-bit words with a seed (see hlp_csum_diff). */
+static uint32_t csum_partial2(uint32_t a, uint32_t b, uint32_t seed)
+{
+	uint64_t sum = (uint64_t)a + b + seed;
+	if (!a && !b && !seed)
+		return 0;
+	uint32_t r = (uint32_t)(sum % 0xffffffffull);
+	return r ? r : 0xffffffffu;
+}
+
+static uint16_t csum16_add(uint16_t a, uint16_t b)
+{
+	uint16_t r = (uint16_t)(a + b);
+	return (uint16_t)(r + (r < b));
+}
+
+/* The checksum field at data+off, after the kernel's checks; NULL + *err otherwise. */
+static uint8_t *csum_field(struct xbpf_run_ctx *rc, uint32_t off, long *err)
+{
+	struct ctx_state *st = pkt_state(rc, false);
+	*err = 0;
+	if (!st) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (off > 0xffff || (off & 1) || (uint64_t)off + 2 > pkt_len(st)) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	return st->data + off;
+}
+
+/* (skb, u32 offset, u64 from, u64 to, u64 flags) */
+uint64_t hlp_l3_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	if (r5 & ~(uint64_t)BPF_F_HDR_FIELD_MASK)
+		return HLP_ERR(EINVAL);
+	long err;
+	uint8_t *p = csum_field(rc, (uint32_t)r2, &err);
+	if (!p)
+		return (uint64_t)err;
+	uint16_t sum;
+	memcpy(&sum, p, 2);
+	switch (r5 & BPF_F_HDR_FIELD_MASK) {
+	case 0:
+		if (r3)
+			return HLP_ERR(EINVAL);
+		sum = csum_fold(csum_add((uint32_t)r4, ~(uint32_t)sum));
+		break;
+	case 2: /* csum_replace2: RFC 1624 */
+		sum = (uint16_t)~csum16_add(csum16_add((uint16_t)~sum, (uint16_t)~(uint16_t)r3),
+					   (uint16_t)r4);
+		break;
+	case 4:
+		sum = csum_fold(csum_add(csum_add(~(uint32_t)sum, ~(uint32_t)r3), (uint32_t)r4));
+		break;
+	default:
+		return HLP_ERR(EINVAL);
+	}
+	memcpy(p, &sum, 2);
+	return 0;
+}
+
+/* (skb, u32 offset, u64 from, u64 to, u64 flags) */
+uint64_t hlp_l4_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	const uint64_t ok = BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR |
+			    BPF_F_HDR_FIELD_MASK | BPF_F_IPV6;
+	if (r5 & ~ok)
+		return HLP_ERR(EINVAL);
+	long err;
+	uint8_t *p = csum_field(rc, (uint32_t)r2, &err);
+	if (!p)
+		return (uint64_t)err;
+	bool mmzero = r5 & BPF_F_MARK_MANGLED_0, mforce = r5 & BPF_F_MARK_ENFORCE;
+	uint16_t sum;
+	memcpy(&sum, p, 2);
+	if (mmzero && !mforce && !sum)
+		return 0;
+	/* ip_summed is CHECKSUM_NONE in a test run: the field is updated, pseudo or not */
+	uint32_t unf = ~(uint32_t)sum; /* ~csum_unfold(sum) */
+	switch (r5 & BPF_F_HDR_FIELD_MASK) {
+	case 0:
+		if (r3)
+			return HLP_ERR(EINVAL);
+		sum = csum_fold(csum_add((uint32_t)r4, unf));
+		break;
+	case 2:
+		sum = csum_fold(csum_partial2(~(uint32_t)(uint16_t)r3, (uint16_t)r4, unf));
+		break;
+	case 4:
+		sum = csum_fold(csum_partial2(~(uint32_t)r3, (uint32_t)r4, unf));
+		break;
+	default:
+		return HLP_ERR(EINVAL);
+	}
+	if (mmzero && !sum)
+		sum = 0xffff;
+	memcpy(p, &sum, 2);
+	return 0;
+}
+
+uint64_t hlp_csum_update(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			 struct xbpf_run_ctx *rc)
+{
+	/* only CHECKSUM_COMPLETE skbs carry a csum; a test run's never does */
+	return HLP_ERR(ENOTSUPP);
+}
+
+uint64_t hlp_set_hash_invalid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			      struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, false);
+	if (st)
+		st->skb.hash = 0;
+	return 0;
+}
+
+/* (u32 ifindex, u64 flags): tc gives TC_ACT_REDIRECT (TC_ACT_SHOT for bad flags), XDP
+ * gives XDP_REDIRECT (XDP_ABORTED for any flag). The target is not used by a test run. */
+uint64_t hlp_redirect(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct xbpf_run_ctx *rc)
+{
+	if (rc->prog && rc->prog->prog_type == XBPF_PROG_TYPE_XDP)
+		return r2 ? XDP_ABORTED : XDP_REDIRECT;
+	return (r2 & ~(uint64_t)BPF_F_INGRESS) ? TC_ACT_SHOT : TC_ACT_REDIRECT;
+}

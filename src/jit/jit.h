@@ -1,0 +1,196 @@
+/* jit.h - the JIT's arch-neutral core as a backend sees it: the compile context, code
+ * streams, labels, the per-instruction facts of the analysis, and the backend contract.
+ *
+ * Compilation (jit.c) runs the analysis once (analysis.c), then emits the whole program
+ * in passes until every branch has settled on its final (short or long) encoding. Each
+ * pass writes two streams: "hot" (the straight-line code) and "cold" (error paths, budget
+ * checks of taken branches, the shared memory-check routine), laid out hot then cold. A
+ * label is a position in either stream; a backend asks for a label's position (exact when
+ * already bound in this pass, else the previous pass's, which is never closer) and binds
+ * labels as it emits. Positions only shrink from pass to pass (a branch once short stays
+ * short), so the passes converge and the last one's bytes are final.
+ *
+ * The program is compiled twice into one image ("bodies"): body 0 for runs without an
+ * instruction budget (rc->budget == UINT64_MAX) and body 1 that counts slots exactly as
+ * the interpreter does. The entry dispatches on rc->budget.
+ *
+ * Module prefix: jit_ (hidden).
+ */
+#ifndef XBPF_JIT_H
+#define XBPF_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "../vm/vm_internal.h"
+
+#define JIT_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- analysis facts (analysis.c) --------------------------------------------------- */
+enum jit_iflag {
+	JI_REACH      = 1u << 0,  /* reachable from some function entry */
+	JI_TARGET     = 1u << 1,  /* a jump target: needs a label, constants forgotten */
+	JI_LEADER     = 1u << 2,  /* starts a straight-line block (budget is billed here) */
+	JI_SKIP       = 1u << 3,  /* emits no code (fused into the previous insn, or dead) */
+	JI_FUSE_ZEXT  = 1u << 4,  /* with the next insn: dst <<= 32; dst >>= 32 */
+	JI_FUSE_SEXT  = 1u << 5,  /* with the next insn: dst <<= 32; dst s>>= 32 */
+	JI_FUSE_JNOT  = 1u << 6,  /* jcc over the next insn (a ja): one inverted jcc (body 0) */
+	JI_SRC_CONST  = 1u << 7,  /* the source register holds the constant `cval` */
+	JI_NOP        = 1u << 8,  /* a jump to the next instruction: no code */
+	JI_SAFE_MEM   = 1u << 9,  /* memory access proven in bounds (r10 + constant in frame) */
+};
+
+struct jit_insn {
+	uint16_t flags;     /* enum jit_iflag */
+	uint16_t live_out;  /* registers (bit i = ri) read later before written */
+	uint16_t func;      /* index into prog->funcs */
+	uint16_t slots;     /* JI_LEADER: slots of the block it starts (lddw counts 2) */
+	int64_t cval;       /* JI_SRC_CONST: the source register's value */
+};
+
+struct jit_func {
+	uint16_t writes;    /* registers the function's own instructions write */
+	bool calls;         /* makes helper or local calls */
+	bool needs_rc;      /* uses the run context (calls, checks, packets, budget) */
+};
+
+/* ---- code streams and labels -------------------------------------------------------- */
+struct jit_buf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* Label space: one per instruction and body, one per function and body, one cold stub per
+ * instruction and body, and a few globals. */
+enum jit_global_label {
+	JG_ENTRY_BUDGET,  /* entry of body 1 */
+	JG_CHECK_READ,    /* memory check routine, read */
+	JG_CHECK_WRITE,   /* memory check routine, write */
+	JG_ERROR,         /* common runtime-error path: esi = pc, edx = kind, r11 = addr */
+	JG_UNWIND,        /* leave the run: rsp = rc->jit_sp; ret */
+	JG_NESTED,        /* C-ABI entry for callbacks (vm_jit_call) */
+	JG__COUNT,
+};
+
+struct jit_pass_labels {
+	int32_t *pos;      /* position in its stream, -1 unbound */
+	uint8_t *cold;     /* 1: position is in the cold stream */
+	size_t hot_len, cold_len;
+};
+
+struct jit_ctx {
+	struct xbpf_prog *prog;
+	const struct vm_dinsn *code;
+	size_t n;                  /* instruction slots */
+	struct jit_insn *ins;      /* n entries */
+	struct jit_func *fn;       /* prog->func_cnt entries */
+	bool checks;               /* runtime memory checks (no XBPF_PROG_F_NO_CHECKS) */
+	bool blind;                /* constant blinding (XBPF_PROG_F_JIT_BLIND) */
+	bool uses_r10;             /* some instruction reads r10 */
+	bool has_calls_local;
+	bool has_func_values;      /* lddw src=4: functions may be called back */
+	bool body0_needs_rc;       /* body 0 needs the run context in r12 */
+	uint64_t blind_state;      /* PRNG for blinding keys */
+
+	/* current pass */
+	int body;                  /* 0: unlimited budget, 1: counting */
+	struct jit_buf hot, cold;
+	struct jit_buf *out;       /* hot or cold */
+	struct jit_pass_labels cur, prev;
+	size_t nlabels;
+	bool have_prev;
+	uint8_t *site_short;       /* sticky short-branch decisions, by site index */
+	size_t site_cnt, site_cap;
+	size_t site;               /* next site index in this pass */
+	bool changed;              /* a decision changed in this pass */
+	int err;                   /* first compile error (-errno) */
+	char *log;
+	size_t log_size;
+};
+
+/* Labels */
+JIT_HIDDEN uint32_t jit_lbl_insn(const struct jit_ctx *c, int body, size_t pc);
+JIT_HIDDEN uint32_t jit_lbl_func(const struct jit_ctx *c, int body, unsigned f);
+JIT_HIDDEN uint32_t jit_lbl_cold(const struct jit_ctx *c, int body, size_t pc);
+JIT_HIDDEN uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g);
+/* Bind `lbl` to the current position of the current stream. */
+JIT_HIDDEN void jit_bind(struct jit_ctx *c, uint32_t lbl);
+/* Absolute (hot-then-cold) position of a label: this pass's when bound already in the same
+ * stream, else an upper estimate from the previous pass; -1 when unknown. */
+JIT_HIDDEN int64_t jit_label_pos(const struct jit_ctx *c, uint32_t lbl);
+/* Absolute position of the current end of the current stream (estimate for cold). */
+JIT_HIDDEN int64_t jit_here(const struct jit_ctx *c);
+/* Sticky branch-size decision for the next branch site: returns true for short when it
+ * was short before or `fits` says so now. */
+JIT_HIDDEN bool jit_branch_short(struct jit_ctx *c, bool fits);
+/* Switch streams. */
+static inline void jit_to_cold(struct jit_ctx *c) { c->out = &c->cold; }
+static inline void jit_to_hot(struct jit_ctx *c) { c->out = &c->hot; }
+/* Record a compile error (first one wins). */
+JIT_HIDDEN void jit_fail(struct jit_ctx *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Next blinding key (never 0). */
+JIT_HIDDEN uint64_t jit_blind_key(struct jit_ctx *c);
+
+/* Byte output (emit.h builds on these) */
+static inline void jit_byte(struct jit_buf *b, uint8_t v)
+{
+	if (b->len == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		uint8_t *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			b->len = 0;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	b->p[b->len++] = v;
+}
+
+/* ---- analysis (analysis.c) ---------------------------------------------------------- */
+/* Fill c->ins and c->fn: reachability, leaders and block sizes, liveness, fusions, dead
+ * definitions, known constants. Returns 0 or -ENOMEM. */
+JIT_HIDDEN int jit_analyse(struct jit_ctx *c);
+/* Slots an instruction occupies (2 for lddw). */
+static inline unsigned jit_slots(const struct vm_dinsn *d) { return d->op == XOP_LDDW ? 2 : 1; }
+
+/* ---- backend contract (x86_64/lower.c) ---------------------------------------------- */
+/* Emit the whole image for the current pass: entries, both bodies, cold stubs. */
+JIT_HIDDEN void jit_arch_emit(struct jit_ctx *c);
+/* Call a compiled function from C (callbacks): target is its native address, r10 the
+ * frame pointer the callee starts from. Returns r0. */
+typedef uint64_t (*jit_nested_fn)(struct xbpf_run_ctx *rc, const uint64_t args[5],
+				  const void *target, uint64_t r10);
+
+/* ---- runtime support called from generated code (jit.c) ------------------------------ */
+enum jit_rt_kind {
+	JIT_RT_READ = 1,      /* memory check failed; size in bits 8-15 */
+	JIT_RT_WRITE,
+	JIT_RT_ALIGN,         /* misaligned atomic; size in bits 8-15 */
+	JIT_RT_BUDGET,
+	JIT_RT_DEPTH,
+	JIT_RT_CALLX,         /* addr = the helper id */
+	JIT_RT_HELPER_STOP,   /* a helper set rc->err or rc->tail_target */
+};
+/* Record the runtime error `kind` (enum jit_rt_kind | size << 8) of instruction pc. */
+JIT_HIDDEN void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind,
+			     uint64_t addr);
+
+/* ---- compiled program (prog->jit_priv) ---------------------------------------------- */
+struct jit_image {
+	uint32_t *insn_off[2];     /* native offset of each instruction per body, or ~0u */
+	uint32_t *func_off[2];     /* native offset of each function per body */
+	uint32_t nested_off;       /* JG_NESTED */
+	uint32_t hot_len, cold_len;
+	unsigned passes;
+};
+
+/* Disassembly of a compiled program, interleaved with its eBPF instructions (dump.c).
+ * body: 0 or 1. Returns 0, -ENOTSUP without capstone, -EINVAL when not compiled. */
+JIT_HIDDEN int jit_dump(const struct xbpf_prog *prog, int body, FILE *out);
+
+#endif /* XBPF_JIT_H */

@@ -1,0 +1,262 @@
+/* vrf.h - the verifier's private structures, shared by its phases.
+ *
+ * The verifier is an abstract interpreter (see check.c for the algorithm). Its state is
+ * a struct vrf_state: the register and stack state of every active frame, the references
+ * held (ringbuf reservations, sockets), the spin lock held, and the path of branch
+ * decisions that led to it. Each register has a type (enum vrf_type); a scalar's value is
+ * a struct vrf_scalar; a pointer is base + off (fixed) + v (variable part, a scalar).
+ *
+ * Invariants:
+ *  - copies of a register share `id`: null checks, packet ranges and scalar comparisons
+ *    learned on one apply to all registers (and stack spills) carrying that id;
+ *  - a stack frame's bytes are INVALID until written; an 8-byte aligned store of a whole
+ *    register is a spill (the register is kept as is, pointers included);
+ *  - a stored state (pruning) is never modified; states are compared with
+ *    vrf_state_subsumes() only when their exploration is complete.
+ *
+ * Module prefix: vrf_ (hidden).
+ */
+#ifndef XBPF_VRF_H
+#define XBPF_VRF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "xbpf/verifier.h"
+#include "xbpf/vm.h"
+#include "../isa/isa.h"
+#include "scalar.h"
+
+enum vrf_type {
+	VT_NOT_INIT = 0,
+	VT_SCALAR,
+	VT_CTX,        /* program context (r1 at entry) */
+	VT_STACK,      /* frame `frame`'s stack; r10 is off 0 */
+	VT_MAP_PTR,    /* a map (lddw src 1/5), `map` */
+	VT_MAP_VALUE,  /* a value of map `map` */
+	VT_MAP_KEY,    /* a key of map `map` (for_each callbacks) */
+	VT_PKT,        /* packet data */
+	VT_PKT_META,   /* packet metadata (before data) */
+	VT_PKT_END,    /* one past the packet */
+	VT_MEM,        /* `size` bytes of helper memory (ringbuf reservation) */
+	VT_SOCK,       /* kernel socket (opaque) */
+	VT_BTF_ID,     /* kernel object (opaque) */
+	VT_FUNC,       /* a subprogram (lddw src 4), insn `size` */
+	VT__COUNT,
+};
+
+struct vrf_reg {
+	uint8_t type;        /* enum vrf_type */
+	uint8_t maybe_null;  /* pointer may be NULL (until a null check) */
+	uint8_t frame;       /* VT_STACK: frame number */
+	uint8_t pad;
+	int32_t off;         /* pointers: fixed offset */
+	uint32_t id;         /* copies share it (0: none) */
+	uint32_t ref;        /* reference this pointer holds (0: none) */
+	int32_t range;       /* VT_PKT/META: bytes past `off`-origin known inside the packet */
+	int32_t map;         /* map descriptor index (-1 none) */
+	uint32_t size;       /* VT_MEM: bytes; VT_FUNC: target insn */
+	struct vrf_scalar v; /* scalar: the value; pointer: variable offset */
+};
+
+/* Stack bytes. */
+enum { SB_INVALID = 0, SB_MISC, SB_ZERO, SB_SPILL };
+
+struct vrf_slot {              /* 8 stack bytes [-(i+1)*8, -i*8) */
+	uint8_t kind[8];           /* SB_* per byte, kind[0] = lowest address */
+	struct vrf_reg spill;      /* when all 8 bytes are SB_SPILL */
+};
+
+struct vrf_frame {
+	struct vrf_reg regs[XBPF_NREGS];
+	uint32_t callsite;         /* caller's call insn (frames > 0) */
+	uint32_t subprog;          /* index in env->subprogs */
+	int nslots;                /* allocated slots */
+	struct vrf_slot *slots;
+};
+
+struct vrf_path {               /* branch decisions (arena-allocated, shared) */
+	const struct vrf_path *prev;
+	uint32_t pc;
+	uint8_t taken;
+};
+
+struct vrf_state {
+	struct vrf_frame *frames[XBPF_MAX_FRAMES];
+	int curframe;
+	uint32_t pc;
+	uint32_t nrefs;
+	uint32_t refs[16];         /* held reference ids */
+	uint32_t ref_pc[16];       /* where each was acquired */
+	uint32_t lock_id;          /* held spin lock (map value id), 0 none */
+	const struct vrf_path *path;
+};
+
+struct vrf_stored {            /* a state kept for pruning at one instruction */
+	struct vrf_stored *next;
+	struct vrf_state *st;
+	uint32_t depth;            /* pending-stack depth when stored */
+	bool complete;
+};
+
+struct vrf_subprog {
+	uint32_t start, end;
+	uint16_t stack_depth;
+};
+
+struct vrf_env {
+	const struct xbpf_insn *insns;
+	size_t cnt;
+	uint16_t *ops;             /* decoded enum xbpf_op per insn */
+	uint16_t *live;            /* registers live before each insn (bit i: ri) */
+	uint8_t *prune;            /* prune point flags */
+	uint32_t *subprog_of;      /* subprogram index of each insn */
+	struct vrf_subprog *subprogs;
+	unsigned nsubprogs;
+	const struct xbpf_verify_opts *opts;
+	const struct xbpf_vm *vm;
+	uint32_t prog_type;
+	/* exploration */
+	struct vrf_stored **stored; /* per insn */
+	struct vrf_stored **incomplete; /* stack of stored states not yet complete */
+	size_t nincomplete, capincomplete;
+	struct vrf_state **pending; /* DFS stack of states to explore */
+	size_t npending, cappending;
+	uint32_t next_id;
+	uint64_t insns_processed, states, max_insns;
+	/* memory accounting */
+	size_t bytes, peak_bytes, max_bytes;
+	void *arena;               /* path nodes */
+	size_t arena_used, arena_size;
+	/* error */
+	struct xbpf_verify_result *res;
+	int err;                   /* -errno of the first error */
+	uint32_t err_pc;
+	struct vrf_state *err_state;
+	char msg[256], hint[256];
+	/* log */
+	unsigned log_level;
+	/* current instruction's decoded fields (check.c) */
+	uint32_t pc;
+	uint16_t op;
+	/* helper call scratch */
+	int32_t call_map;          /* map of the CONST_MAP_PTR argument */
+	uint64_t call_alloc_size;
+	bool noreturn_checked;
+};
+
+#define VRF_HIDDEN __attribute__((visibility("hidden")))
+#define VRF_STACK_SLOTS (XBPF_STACK_SIZE / 8)
+#define VRF_MAX_VAR_OFF (1 << 29)
+#define VRF_MAX_PACKET_OFF 0xffff
+
+/* ---- memory (state.c) ---- */
+VRF_HIDDEN void *vrf_alloc(struct vrf_env *env, size_t size);
+VRF_HIDDEN void vrf_free(struct vrf_env *env, void *p, size_t size);
+/* A fresh state with one frame for subprogram 0. NULL when out of memory. */
+VRF_HIDDEN struct vrf_state *vrf_state_new(struct vrf_env *env);
+VRF_HIDDEN struct vrf_state *vrf_state_copy(struct vrf_env *env, const struct vrf_state *st);
+VRF_HIDDEN void vrf_state_free(struct vrf_env *env, struct vrf_state *st);
+VRF_HIDDEN struct vrf_frame *vrf_frame_new(struct vrf_env *env);
+VRF_HIDDEN void vrf_frame_free(struct vrf_env *env, struct vrf_frame *f);
+/* Make frame f hold at least `n` slots; false when out of memory. */
+VRF_HIDDEN bool vrf_frame_grow(struct vrf_env *env, struct vrf_frame *f, int n);
+/* True when every concrete state `cur` stands for is one `old` stands for, on what the
+ * rest of the program can observe (live registers, stack, references); exact: equal. */
+VRF_HIDDEN bool vrf_state_subsumes(struct vrf_env *env, const struct vrf_state *old,
+				   const struct vrf_state *cur, bool exact);
+/* Register helpers. */
+VRF_HIDDEN void vrf_mark_unknown(struct vrf_reg *r);
+VRF_HIDDEN void vrf_mark_const(struct vrf_reg *r, uint64_t v);
+VRF_HIDDEN void vrf_mark_not_init(struct vrf_reg *r);
+VRF_HIDDEN bool vrf_is_ptr(const struct vrf_reg *r);
+/* Apply fn to every register and spilled register of every frame. */
+VRF_HIDDEN void vrf_for_each_reg(struct vrf_state *st, void (*fn)(struct vrf_reg *r, void *arg),
+				 void *arg);
+
+/* ---- control flow (cfg.c) ---- */
+/* Decode, check structure, find subprograms, prune points and register liveness.
+ * 0 or -errno with the error recorded. */
+VRF_HIDDEN int vrf_cfg(struct vrf_env *env);
+
+/* ---- exploration (check.c) ---- */
+VRF_HIDDEN int vrf_explore(struct vrf_env *env);
+VRF_HIDDEN uint32_t vrf_new_id(struct vrf_env *env);
+VRF_HIDDEN struct vrf_reg *vrf_reg(struct vrf_state *st, unsigned r);
+VRF_HIDDEN struct vrf_frame *vrf_cur(struct vrf_state *st);
+/* Queue a state to explore later (takes ownership). */
+VRF_HIDDEN int vrf_push(struct vrf_env *env, struct vrf_state *st);
+/* Check a register may be read (initialised). 0 or error. */
+VRF_HIDDEN int vrf_check_read(struct vrf_env *env, struct vrf_state *st, unsigned r);
+
+/* ---- transfer functions ---- */
+VRF_HIDDEN int vrf_check_alu(struct vrf_env *env, struct vrf_state *st);
+VRF_HIDDEN int vrf_check_load(struct vrf_env *env, struct vrf_state *st);
+VRF_HIDDEN int vrf_check_store(struct vrf_env *env, struct vrf_state *st);
+VRF_HIDDEN int vrf_check_atomic(struct vrf_env *env, struct vrf_state *st);
+VRF_HIDDEN int vrf_check_lddw(struct vrf_env *env, struct vrf_state *st);
+VRF_HIDDEN int vrf_check_ldabs(struct vrf_env *env, struct vrf_state *st);
+/* Conditional jump: continues st on one branch (returns its pc in *next), may queue the
+ * other. *next = UINT32_MAX when neither branch is feasible. */
+VRF_HIDDEN int vrf_check_cond(struct vrf_env *env, struct vrf_state *st, uint32_t *next);
+/* Memory of `size` bytes at reg r (+ off) accessed by a helper or insn. */
+VRF_HIDDEN int vrf_check_mem(struct vrf_env *env, struct vrf_state *st, unsigned regno,
+			     int32_t off, uint64_t size, bool write, bool init_needed,
+			     const char *what);
+/* Helper memory argument: reg regno points to [0, size) readable/writable bytes, where
+ * size is a scalar range (its umax is used). */
+VRF_HIDDEN int vrf_check_helper_mem(struct vrf_env *env, struct vrf_state *st,
+				    unsigned regno, uint64_t size_max, bool write,
+				    bool null_ok);
+
+/* ---- calls (calls.c) ---- */
+VRF_HIDDEN int vrf_check_helper(struct vrf_env *env, struct vrf_state *st);
+VRF_HIDDEN int vrf_check_local_call(struct vrf_env *env, struct vrf_state *st, uint32_t *next);
+/* exit: returns to the caller (frame > 0, *next = return pc) or ends the path
+ * (*next = UINT32_MAX). */
+VRF_HIDDEN int vrf_check_exit(struct vrf_env *env, struct vrf_state *st, uint32_t *next);
+/* The prototype of helper id (the VM's, else the kernel's); NULL when unknown. */
+VRF_HIDDEN const struct xbpf_helper_proto *vrf_helper_proto(struct vrf_env *env, uint32_t id,
+							    const char **name);
+
+/* ---- contexts (ctx.c) ---- */
+enum vrf_ctx_field { CF_SCALAR, CF_PKT, CF_PKT_END, CF_PKT_META, CF_SOCK };
+/* Is a `size`-byte access at ctx offset off allowed for this program type (write or
+ * read)? 0 and the loaded field kind in *kind, or -EACCES. */
+VRF_HIDDEN int vrf_ctx_access(uint32_t prog_type, int32_t off, unsigned size, bool write,
+			      enum vrf_ctx_field *kind);
+/* Size of the context structure of a program type (0 when unknown). */
+VRF_HIDDEN uint32_t vrf_ctx_size(uint32_t prog_type);
+/* May a program of this type call helper id? */
+VRF_HIDDEN bool vrf_helper_allowed(uint32_t prog_type, uint32_t id);
+/* May it write packet data? */
+VRF_HIDDEN bool vrf_pkt_writable(uint32_t prog_type);
+/* Does LD_ABS/LD_IND work for it (socket filter, tc)? */
+VRF_HIDDEN bool vrf_ldabs_allowed(uint32_t prog_type);
+VRF_HIDDEN const char *vrf_prog_type_name(uint32_t prog_type);
+
+/* ---- references (refs.c) ---- */
+VRF_HIDDEN int vrf_ref_acquire(struct vrf_env *env, struct vrf_state *st, uint32_t *id);
+VRF_HIDDEN int vrf_ref_release(struct vrf_env *env, struct vrf_state *st, uint32_t id);
+/* At program exit / tail call: every reference released and no lock held. */
+VRF_HIDDEN int vrf_refs_check_exit(struct vrf_env *env, struct vrf_state *st, const char *what);
+
+/* ---- messages (log.c) ---- */
+/* Record a rejection at the current insn: message and hint. Returns -err. */
+VRF_HIDDEN int vrf_reject(struct vrf_env *env, struct vrf_state *st, int err, const char *hint,
+			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+VRF_HIDDEN const char *vrf_type_name(const struct vrf_reg *r);
+/* "R1=ctx() R2=pkt(off=14,r=14)" for the registers of the current frame; returns buf. */
+VRF_HIDDEN char *vrf_state_str(struct vrf_env *env, const struct vrf_state *st, char *buf,
+			       size_t size);
+VRF_HIDDEN char *vrf_reg_str(const struct vrf_reg *r, char *buf, size_t size);
+/* Level-2 log line for the insn just checked. */
+VRF_HIDDEN void vrf_log_insn(struct vrf_env *env, const struct vrf_state *st, uint32_t pc);
+VRF_HIDDEN void vrf_log(struct vrf_env *env, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Fill env->res from the recorded error (explanation text, source line, path). */
+VRF_HIDDEN void vrf_finish_result(struct vrf_env *env);
+VRF_HIDDEN const char *vrf_disasm(struct vrf_env *env, uint32_t pc, char *buf, size_t size);
+
+#endif /* XBPF_VRF_H */

@@ -1,0 +1,42 @@
+# functions.cmake - helpers every tests/<area>.cmake uses to declare its tests.
+#
+#   xbpf_unit_test(NAME src.c...)        C test (tests/unit/t.h) linked to the static library;
+#                                        runs as ctest test NAME in the build directory.
+#   xbpf_fuzz_target(NAME src.c RUNS N)  libFuzzer target (only with -DXBPF_FUZZ=ON and clang);
+#                                        ctest runs N fixed iterations (seeded, -seed=1).
+#   xbpf_script_test(NAME script args...) a shell test; gets XBPF=<path of the CLI>,
+#                                        XBPF_SRC, XBPF_SHARED, XBPF_BUILD in its environment.
+function(xbpf_unit_test name)
+  add_executable(${name} ${ARGN})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests/unit)
+  target_link_libraries(${name} PRIVATE xbpf_static)
+  target_compile_definitions(${name} PRIVATE XBPF_SRC_DIR="${PROJECT_SOURCE_DIR}" XBPF_SHARED_DIR="${XBPF_SHARED_DIR}" XBPF_BUILD_DIR="${PROJECT_BINARY_DIR}")
+  add_test(NAME ${name} COMMAND ${name})
+endfunction()
+
+function(xbpf_fuzz_target name src)
+  cmake_parse_arguments(F "" "RUNS" "" ${ARGN})
+  if(NOT XBPF_FUZZ OR NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    return()
+  endif()
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${name} PRIVATE xbpf_static)
+  if(NOT F_RUNS)
+    set(F_RUNS 20000)
+  endif()
+  set(corpus ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})
+  if(EXISTS ${corpus})
+    add_test(NAME ${name} COMMAND ${name} -runs=${F_RUNS} -seed=1 -max_len=4096 ${corpus})
+  else()
+    add_test(NAME ${name} COMMAND ${name} -runs=${F_RUNS} -seed=1 -max_len=4096)
+  endif()
+endfunction()
+
+function(xbpf_script_test name script)
+  add_test(NAME ${name} COMMAND bash ${script} ${ARGN})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT
+    "XBPF=$<TARGET_FILE:xbpf>;XBPF_SRC=${PROJECT_SOURCE_DIR};XBPF_SHARED=${XBPF_SHARED_DIR};XBPF_BUILD=${PROJECT_BINARY_DIR}")
+endfunction()
