@@ -118,6 +118,10 @@ XBPF_API int xbpf_program__set_type(struct xbpf_program *prog, enum xbpf_prog_ty
 /* Attach target of the section name ("sys_execve" of "kprobe/sys_execve"; "" when
  * none). */
 XBPF_API const char *xbpf_program__attach_target(const struct xbpf_program *prog);
+/* Whether xbpf_object__load() loads this program (default true; false keeps its maps
+ * but skips the program). -EBUSY after load. */
+XBPF_API int xbpf_program__set_autoload(struct xbpf_program *prog, bool autoload);
+XBPF_API bool xbpf_program__autoload(const struct xbpf_program *prog);
 /* Instructions after relocation and subprogram linking (callees appended after the main
  * function, as libbpf does). lddw of a map: src=5 (XBPF_PSEUDO_MAP_IDX), imm = index in
  * the program's map table; of global data: src=6, imm = index, next.imm = offset; of a

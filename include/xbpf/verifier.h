@@ -78,6 +78,16 @@ struct xbpf_verify_result {
 XBPF_API int xbpf_verify(const struct xbpf_insn *insns, size_t cnt,
 			 const struct xbpf_verify_opts *opts, struct xbpf_verify_result *res);
 
+struct xbpf_program; /* object.h */
+
+/* Verify a program of an opened object (object.h): its instructions, its section's
+ * program type (unless opts->prog_type is set), its maps (unless opts->maps is set;
+ * map-in-map inner maps and .rodata contents included), and its BTF line info for
+ * source lines. Returns like xbpf_verify(). */
+XBPF_API int xbpf_program__verify(const struct xbpf_program *prog,
+				  const struct xbpf_verify_opts *opts,
+				  struct xbpf_verify_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -132,6 +132,8 @@ XBPF_API const struct xbpf_helper_proto *xbpf_vm__helper_proto(const struct xbpf
 /* ---- loading ------------------------------------------------------------------------ */
 /* Program flags */
 #define XBPF_PROG_F_NO_CHECKS (1u << 0) /* trusted (e.g. verified): no runtime memory checks */
+#define XBPF_PROG_F_JIT_BLIND (1u << 8) /* JIT: blind immediates (untrusted constants never
+					 * appear verbatim in executable memory) */
 
 struct xbpf_map; /* maps: see map.h */
 

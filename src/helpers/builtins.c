@@ -91,17 +91,13 @@ static const struct hlp_builtin builtins[] = {
 
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])
 
-/* Weak until the maps module provides it: the VM then simply lacks map helpers. */
-void hlp_register_map_helpers(struct xbpf_vm *vm) __attribute__((weak));
-
 void hlp_register_builtins(struct xbpf_vm *vm)
 {
 	for (size_t i = 0; i < NBUILTINS; i++) {
 		const struct hlp_builtin *b = &builtins[i];
 		xbpf_vm__register_helper(vm, b->id, b->name, b->fn, &b->proto);
 	}
-	if (hlp_register_map_helpers)
-		hlp_register_map_helpers(vm);
+	hlp_register_map_helpers(vm); /* src/helpers/hlp_maps.c */
 }
 
 unsigned xbpf_builtin_helper_cnt(void) { return NBUILTINS; }

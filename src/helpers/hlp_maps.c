@@ -15,7 +15,7 @@
 #include "../maps/map_internal.h"
 #include "../vm/vm_internal.h"
 
-static bool checks_on(const struct xbpf_run_ctx *rc)
+static inline bool checks_on(const struct xbpf_run_ctx *rc)
 {
 	return !(rc->prog && (rc->prog->flags & XBPF_PROG_F_NO_CHECKS));
 }
@@ -35,6 +35,9 @@ static bool map_arg_ok(struct xbpf_run_ctx *rc, const char *helper, uint64_t p)
 	return false;
 }
 
+/* Pointer checks only when the run has them (hlp_mem_ok also says yes without). */
+#define MEM_OK(rc, ...) (!checks_on(rc) || hlp_mem_ok(rc, __VA_ARGS__))
+
 #define MAP_ARG(name)                                                       \
 	struct xbpf_map *m = (struct xbpf_map *)(uintptr_t)r1;             \
 	if (!map_arg_ok(rc, name, r1))                                      \
@@ -44,10 +47,11 @@ static uint64_t h_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
 			 struct xbpf_run_ctx *rc)
 {
 	MAP_ARG("bpf_map_lookup_elem");
-	if (!hlp_mem_ok(rc, "bpf_map_lookup_elem", 2, r2, m->key_size, false))
+	if (!MEM_OK(rc, "bpf_map_lookup_elem", 2, r2, m->key_size, false))
 		return 0;
 	void *v = map_lookup(m, (const void *)(uintptr_t)r2, rc->cpu);
-	if (v && m->type != XBPF_MAP_TYPE_ARRAY_OF_MAPS && m->type != XBPF_MAP_TYPE_HASH_OF_MAPS)
+	if (v && checks_on(rc) && m->type != XBPF_MAP_TYPE_ARRAY_OF_MAPS &&
+	    m->type != XBPF_MAP_TYPE_HASH_OF_MAPS)
 		xbpf_run_ctx__add_region(rc, v, map_prog_value_size(m), map_prog_writable(m));
 	return (uint64_t)(uintptr_t)v;
 }
@@ -56,8 +60,8 @@ static uint64_t h_update(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
 			 struct xbpf_run_ctx *rc)
 {
 	MAP_ARG("bpf_map_update_elem");
-	if (!hlp_mem_ok(rc, "bpf_map_update_elem", 2, r2, m->key_size, false) ||
-	    !hlp_mem_ok(rc, "bpf_map_update_elem", 3, r3, m->value_size, false))
+	if (!MEM_OK(rc, "bpf_map_update_elem", 2, r2, m->key_size, false) ||
+	    !MEM_OK(rc, "bpf_map_update_elem", 3, r3, m->value_size, false))
 		return HLP_ERR(EFAULT);
 	return (uint64_t)map_update(m, (const void *)(uintptr_t)r2, (const void *)(uintptr_t)r3,
 				    r4, rc->cpu);
@@ -67,7 +71,7 @@ static uint64_t h_delete(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
 			 struct xbpf_run_ctx *rc)
 {
 	MAP_ARG("bpf_map_delete_elem");
-	if (!hlp_mem_ok(rc, "bpf_map_delete_elem", 2, r2, m->key_size, false))
+	if (!MEM_OK(rc, "bpf_map_delete_elem", 2, r2, m->key_size, false))
 		return HLP_ERR(EFAULT);
 	return (uint64_t)map_delete(m, (const void *)(uintptr_t)r2);
 }
@@ -76,7 +80,7 @@ static uint64_t h_push(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint6
 		       struct xbpf_run_ctx *rc)
 {
 	MAP_ARG("bpf_map_push_elem");
-	if (!hlp_mem_ok(rc, "bpf_map_push_elem", 2, r2, m->value_size, false))
+	if (!MEM_OK(rc, "bpf_map_push_elem", 2, r2, m->value_size, false))
 		return HLP_ERR(EFAULT);
 	return (uint64_t)map_push(m, (const void *)(uintptr_t)r2, r3);
 }
@@ -85,7 +89,7 @@ static uint64_t h_pop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64
 		      struct xbpf_run_ctx *rc)
 {
 	MAP_ARG("bpf_map_pop_elem");
-	if (!hlp_mem_ok(rc, "bpf_map_pop_elem", 2, r2, m->value_size, true))
+	if (!MEM_OK(rc, "bpf_map_pop_elem", 2, r2, m->value_size, true))
 		return HLP_ERR(EFAULT);
 	return (uint64_t)map_pop(m, (void *)(uintptr_t)r2);
 }
@@ -95,7 +99,7 @@ static uint64_t h_peek(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint6
 {
 	MAP_ARG("bpf_map_peek_elem");
 	bool bloom = m->type == XBPF_MAP_TYPE_BLOOM_FILTER;
-	if (!hlp_mem_ok(rc, "bpf_map_peek_elem", 2, r2, m->value_size, !bloom))
+	if (!MEM_OK(rc, "bpf_map_peek_elem", 2, r2, m->value_size, !bloom))
 		return HLP_ERR(EFAULT);
 	return (uint64_t)map_peek(m, (void *)(uintptr_t)r2);
 }
@@ -121,7 +125,7 @@ static uint64_t h_perf_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4
 	struct xbpf_map *m = (struct xbpf_map *)(uintptr_t)r2;
 	if (!map_arg_ok(rc, "bpf_perf_event_output", r2))
 		return HLP_ERR(EFAULT);
-	if (!hlp_mem_ok(rc, "bpf_perf_event_output", 4, r4, r5, false))
+	if (!MEM_OK(rc, "bpf_perf_event_output", 4, r4, r5, false))
 		return HLP_ERR(EFAULT);
 	return (uint64_t)map_perf_event_output(m, r3, rc->cpu, (const void *)(uintptr_t)r4, r5);
 }
@@ -129,7 +133,7 @@ static uint64_t h_perf_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4
 static uint64_t h_spin_lock(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			    struct xbpf_run_ctx *rc)
 {
-	if ((r1 & 3) || !hlp_mem_ok(rc, "bpf_spin_lock", 1, r1, 4, true))
+	if ((r1 & 3) || !MEM_OK(rc, "bpf_spin_lock", 1, r1, 4, true))
 		return HLP_ERR(EFAULT);
 	map_lock((map_lock_t *)(uintptr_t)r1);
 	return 0;
@@ -138,7 +142,7 @@ static uint64_t h_spin_lock(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 static uint64_t h_spin_unlock(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			      struct xbpf_run_ctx *rc)
 {
-	if ((r1 & 3) || !hlp_mem_ok(rc, "bpf_spin_unlock", 1, r1, 4, true))
+	if ((r1 & 3) || !MEM_OK(rc, "bpf_spin_unlock", 1, r1, 4, true))
 		return HLP_ERR(EFAULT);
 	map_unlock((map_lock_t *)(uintptr_t)r1);
 	return 0;
@@ -148,7 +152,7 @@ static uint64_t h_rb_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 			    struct xbpf_run_ctx *rc)
 {
 	MAP_ARG("bpf_ringbuf_output");
-	if (!hlp_mem_ok(rc, "bpf_ringbuf_output", 2, r2, r3, false))
+	if (!MEM_OK(rc, "bpf_ringbuf_output", 2, r2, r3, false))
 		return HLP_ERR(EFAULT);
 	if (m->type != XBPF_MAP_TYPE_RINGBUF)
 		return HLP_ERR(EINVAL);
@@ -160,7 +164,7 @@ static uint64_t h_rb_reserve(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 {
 	MAP_ARG("bpf_ringbuf_reserve");
 	void *s = map_ringbuf_reserve(m, r2, r3);
-	if (s && r2)
+	if (s && r2 && checks_on(rc))
 		xbpf_run_ctx__add_region(rc, s, r2, true);
 	return (uint64_t)(uintptr_t)s;
 }
@@ -220,8 +224,10 @@ static long each_cb(void *key, void *value, void *arg)
 {
 	struct each_ctx *e = arg;
 	struct xbpf_map *m = e->map;
-	xbpf_run_ctx__add_region(e->rc, key, m->key_size, false);
-	xbpf_run_ctx__add_region(e->rc, value, m->value_size, map_prog_writable(m));
+	if (checks_on(e->rc)) {
+		xbpf_run_ctx__add_region(e->rc, key, m->key_size, false);
+		xbpf_run_ctx__add_region(e->rc, value, m->value_size, map_prog_writable(m));
+	}
 	uint64_t ret = 0;
 	e->err = xbpf_run_ctx__call(e->rc, e->fn, (uint64_t)(uintptr_t)m,
 				    (uint64_t)(uintptr_t)key, (uint64_t)(uintptr_t)value,

@@ -212,8 +212,8 @@ uint64_t hlp_skb_change_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 	if (!st)
 		return HLP_ERR(EINVAL);
 	uint32_t new_len = (uint32_t)r2;
-	/* __bpf_skb_min_len: the MAC header for L2 programs */
-	uint32_t min_len = st->is_l2 ? CTX_ETH_HLEN : 0;
+	/* __bpf_skb_min_len: up to the network header (0 when data is past it) */
+	uint32_t min_len = st->nh > st->data ? (uint32_t)(st->nh - st->data) : 0;
 	if (r3 || new_len > CTX_SKB_MAX_LEN || new_len < min_len)
 		return HLP_ERR(EINVAL);
 	uint32_t len = pkt_len(st);

@@ -3,7 +3,8 @@
  * xbpf_asm() reads text one line at a time. A line loses its comment ('#' at the start or
  * after a blank, ';', '//'), then the columns llvm-objdump -d adds (an "  12:" address, the
  * raw instruction bytes, a trailing "<symbol+0x10>"); objdump's header, section and symbol
- * lines are skipped. Leading "name:" labels are recorded. What is left is one instruction:
+ * lines are skipped; bpftool's "(b7)" opcode column is dropped too (an "(18)" marks a lddw,
+ * which bpftool prints without "ll"). Leading "name:" labels are recorded. What is left is one instruction:
  * ".insn 0x<word>" (a raw 64-bit word), or a line in the kernel syntax or the uBPF syntax,
  * detected per line (isa_asm_is_kernel) and handed to asm_kernel.c or asm_ubpf.c. Label
  * references are fixups, resolved at the end; an undefined "exit" means the first exit
@@ -143,6 +144,9 @@ static int resolve(struct isa_asm *a)
 			to = (int64_t)l->idx;
 		else if (!strcmp(f->name, "exit") && a->first_exit >= 0)
 			to = a->first_exit;
+		else if (a->insns[f->idx].code == (XBPF_JMP | XBPF_CALL))
+			return isa_asm_error(a, "call to '%s': no such label%s", f->name,
+					     a->vm ? " or helper" : " (helper names need a VM)");
 		else
 			return isa_asm_error(a, "undefined label '%s'", f->name);
 		int64_t d = to - (int64_t)f->idx - 1;
@@ -204,6 +208,12 @@ static char *strip_objdump(char *s, uint8_t *raw, size_t *nraw)
 			p++;
 		if (!strncmp(p, "R_BPF_", 6))
 			return NULL; /* relocation line of objdump -r */
+		if (p[0] == '(' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+		    p[3] == ')' && p[4] == ' ') { /* bpftool's "(18) r1 = 0x1234": the opcode */
+			raw[0] = (uint8_t)strtoul((char[3]){p[1], p[2], 0}, NULL, 16);
+			*nraw = 1;
+			return p + 5;
+		}
 		for (; *nraw < 16 && is_hex_byte(p); (*nraw)++) {
 			raw[*nraw] = (uint8_t)strtoul((char[3]){p[0], p[1], 0}, NULL, 16);
 			p += 2;
@@ -279,6 +289,7 @@ static int do_line(struct isa_asm *a, char *line)
 		return 0;
 	size_t before = a->cnt;
 	int err;
+	a->lddw_hint = nraw == 1 && raw[0] == (XBPF_LD | XBPF_IMM | XBPF_DW);
 	if (isa_lex_word(&p, ".insn"))
 		err = raw_word(a, p);
 	else if (isa_lex_lit(&p, "<unknown>"))

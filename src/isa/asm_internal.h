@@ -48,6 +48,7 @@ struct isa_asm {
 	int64_t first_exit;       /* index of the first exit: the default label "exit" */
 	size_t line;              /* 1-based number of the line being read */
 	bool failed;              /* an error was recorded */
+	bool lddw_hint;           /* the line had bpftool's "(18)" opcode: "r1 = N" is a lddw */
 	char *err;
 	size_t err_size;
 };
@@ -114,7 +115,7 @@ ISA_HIDDEN int isa_asm_kernel_line(struct isa_asm *a, const char *line);
 /* Shared by both: the lddw operand (number or pseudo form) into the two words at idx. */
 ISA_HIDDEN int isa_asm_lddw_value(struct isa_asm *a, const char **p, size_t idx);
 /* "call ..." in either syntax (p after the word "call"). */
-ISA_HIDDEN int isa_asm_call(struct isa_asm *a, const char *p, bool kernel);
+ISA_HIDDEN int isa_asm_call(struct isa_asm *a, const char *p);
 /* "callx" operand (p after the word): register into imm (LLVM) or dst (conformance). */
 ISA_HIDDEN int isa_asm_callx(struct isa_asm *a, const char *p, bool in_imm);
 

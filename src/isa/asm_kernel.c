@@ -317,7 +317,7 @@ static int k_assign_rhs(struct isa_asm *a, const char *p, unsigned dst, bool w)
 	if ((rc = isa_lex_num(a, &q, &n)) != 1)
 		return rc < 0 ? -1 : fail_at(a, "a value", p);
 	const char *after = q;
-	if (isa_lex_word(&after, "ll"))
+	if (isa_lex_word(&after, "ll") || a->lddw_hint)
 		return k_lddw(a, p, dst, w);
 	in = isa_asm_encode(isa_asm_find(FORM_ALU_K, !w, "=", NULL));
 	in.dst_reg = (uint8_t)dst;
@@ -417,7 +417,8 @@ static int k_if(struct isa_asm *a, const char *p)
 							  cmp, NULL));
 	in.dst_reg = (uint8_t)d;
 	in.src_reg = (uint8_t)(rc ? s : 0);
-	if (!rc && (isa_lex_num(a, &p, &n) != 1 || imm_for(a, &n, !w, &in.imm)))
+	/* bpftool prints the immediate of a comparison as 32-bit hex (0xfffffff8 for -8) */
+	if (!rc && (isa_lex_num(a, &p, &n) != 1 || isa_num_imm32(a, &n, &in.imm, "immediate")))
 		return fail_at(a, "a register or an immediate", p);
 	if (!isa_lex_word(&p, "goto"))
 		return fail_at(a, "'goto'", p);

@@ -139,14 +139,13 @@ static int call_named(struct isa_asm *a, const char *p, const char *s, size_t le
 	return finish(a, p);
 }
 
-int isa_asm_call(struct isa_asm *a, const char *p, bool kernel)
+int isa_asm_call(struct isa_asm *a, const char *p)
 {
 	long idx;
 	unsigned r;
 	struct isa_num n;
 	const char *s;
 	size_t len;
-	(void)kernel;
 	if (isa_lex_word(&p, "local") || isa_lex_word(&p, "pc")) {
 		if (emit_op(a, XOP_CALL_LOCAL, &idx) ||
 		    isa_lex_target(a, &p, (size_t)idx, FIX_IMM))
@@ -378,7 +377,7 @@ int isa_asm_ubpf_line(struct isa_asm *a, const char *p)
 	if (isa_lex_word(&p, "callx"))
 		return isa_asm_callx(a, p, true);
 	if (isa_lex_word(&p, "call"))
-		return isa_asm_call(a, p, false);
+		return isa_asm_call(a, p);
 	if (read_mnemonic(a, &p, m, sizeof m))
 		return -1;
 	/* Is the operand that picks K or X a register? (2nd operand of ALU, 2nd of jumps) */
@@ -410,7 +409,7 @@ int isa_asm_ubpf_line(struct isa_asm *a, const char *p)
 	case FORM_CALL_LOCAL:
 	case FORM_CALL_KFUNC:
 	case FORM_CALLX:
-		return isa_asm_call(a, p, false);
+		return isa_asm_call(a, p);
 	default:
 		return ubpf_other(a, p, op, row);
 	}

@@ -205,6 +205,9 @@ static int liveness(struct jit_ctx *c)
 			}
 		}
 	}
+	c->main_live_in = c->n ? live_in[c->prog->funcs[0].start] : 0;
+	/* zeroing a register at entry counts as writing it (it must be saved) */
+	c->fn[0].writes |= c->main_live_in & 0x3c0u;
 	free(live_in);
 	free(func_in);
 	return 0;

@@ -92,7 +92,9 @@ struct jit_ctx {
 	bool has_calls_local;
 	bool has_func_values;      /* lddw src=4: functions may be called back */
 	bool body0_needs_rc;       /* body 0 needs the run context in r12 */
-	uint64_t blind_state;      /* PRNG for blinding keys */
+	uint16_t main_live_in;     /* registers main reads before writing */
+	uint64_t blind_seed;       /* blinding keys: the same sequence in every pass */
+	uint64_t blind_state;
 
 	/* current pass */
 	int body;                  /* 0: unlimited budget, 1: counting */
@@ -113,7 +115,10 @@ struct jit_ctx {
 /* Labels */
 JIT_HIDDEN uint32_t jit_lbl_insn(const struct jit_ctx *c, int body, size_t pc);
 JIT_HIDDEN uint32_t jit_lbl_func(const struct jit_ctx *c, int body, unsigned f);
-JIT_HIDDEN uint32_t jit_lbl_cold(const struct jit_ctx *c, int body, size_t pc);
+/* Cold stubs of an instruction, by kind */
+enum jit_cold_kind { JC_FAULT, JC_BUDGET, JC_TAKEN, JC_ALIGN, JC__COUNT };
+JIT_HIDDEN uint32_t jit_lbl_cold(const struct jit_ctx *c, int body, size_t pc,
+				 enum jit_cold_kind kind);
 JIT_HIDDEN uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g);
 /* Bind `lbl` to the current position of the current stream. */
 JIT_HIDDEN void jit_bind(struct jit_ctx *c, uint32_t lbl);
@@ -182,12 +187,16 @@ JIT_HIDDEN void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind
 
 /* ---- compiled program (prog->jit_priv) ---------------------------------------------- */
 struct jit_image {
-	uint32_t *insn_off[2];     /* native offset of each instruction per body, or ~0u */
-	uint32_t *func_off[2];     /* native offset of each function per body */
-	uint32_t nested_off;       /* JG_NESTED */
+	int32_t *pos;              /* final label positions (see jit_lbl_*), -1 unbound */
+	uint8_t *cold;             /* per label: in the cold stream */
+	size_t n;                  /* instruction slots */
+	unsigned nf;               /* functions */
 	uint32_t hot_len, cold_len;
 	unsigned passes;
+	uint64_t compile_ns;       /* time vm_jit_compile took */
 };
+/* Absolute image offset of a label of a compiled program, or -1. */
+JIT_HIDDEN int64_t jit_image_label(const struct jit_image *im, uint32_t lbl);
 
 /* Disassembly of a compiled program, interleaved with its eBPF instructions (dump.c).
  * body: 0 or 1. Returns 0, -ENOTSUP without capstone, -EINVAL when not compiled. */

@@ -375,7 +375,7 @@ int elf_find_funcs(struct xbpf_object *obj)
 		for (unsigned k = 0; k < obj->func_cnt; k++)
 			any |= obj->funcs[k].sec == i;
 		if (!any && add_func(obj, &cap, (struct ldr_func){sec->name, i, 0,
-								   sec->size / 8, true}))
+								   sec->size / 8, true, true}))
 			return -ENOMEM;
 	}
 	if (obj->func_cnt)

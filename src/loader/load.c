@@ -1,7 +1,7 @@
 /* load.c - xbpf_object__load(): create the object's maps through the maps API (global
  * data images, .kconfig values, map-in-map templates, pins), apply CO-RE relocations,
- * load every program into the VM with its map table, run the verifier, then fill program
- * array and map-in-map slots. All or nothing: a failure unloads everything again.
+ * run the verifier (unless no_verify), load every program into the VM with its map
+ * table, then fill program array and map-in-map slots. All or nothing: a failure unloads everything again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "loader.h"
+#include "xbpf/verifier.h"
 #include "../vm/vm_internal.h"
+
+#define VRF_HIDDEN_DECL __attribute__((visibility("hidden")))
 
 static int create_map(struct xbpf_object *obj, struct xbpf_object_map *m, const char *pin_root,
 		      int depth);
@@ -91,16 +94,29 @@ static int create_map(struct xbpf_object *obj, struct xbpf_object_map *m, const 
 	return 0;
 }
 
-/* The verifier's entry point, once it exists: called for every program unless the load
- * options say no_verify. It gets the loaded program (prog->loader_priv is the object
- * program, for line info) and writes its reason to log. */
-static int verify(struct xbpf_program *p, struct xbpf_prog *prog, char *log, size_t log_size)
+/* The verifier (src/verifier/objverify.c): map descriptors, program type and source
+ * lines come from the object program; `insns` are the relocated (CO-RE applied) ones. */
+VRF_HIDDEN_DECL int vrf_verify_program(const struct xbpf_program *prog,
+				       const struct xbpf_insn *insns, size_t cnt,
+				       const struct xbpf_verify_opts *opts,
+				       struct xbpf_verify_result *res);
+
+/* Verify a program before it is loaded (unless the load options say no_verify). */
+static int verify(struct xbpf_object *obj, struct xbpf_program *p, const struct xbpf_insn *insns)
 {
-	(void)p;
-	(void)prog;
-	(void)log;
-	(void)log_size;
-	return 0; /* verifier call site: return vrf_verify(prog, log, log_size); */
+	struct xbpf_verify_opts vo = {.sz = sizeof(vo), .prog_type = p->type, .vm = obj->vm,
+				      .log_level = 1};
+	struct xbpf_verify_result *res = calloc(1, sizeof(*res));
+	if (!res)
+		return ldr_err(ENOMEM, "out of memory");
+	res->sz = sizeof(*res);
+	int err = vrf_verify_program(p, insns, p->insn_cnt, &vo, res);
+	if (err)
+		err = ldr_err(-err, "prog '%s' (section '%s'): rejected by the verifier at insn %ld: "
+			      "%s%s%s", p->name, p->sec_name, res->insn, res->message,
+			      res->source_line[0] ? " -- " : "", res->source_line);
+	free(res);
+	return err;
 }
 
 static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
@@ -120,6 +136,8 @@ static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
 		maps[i] = obj->maps[p->maps[i]]->map;
 	if (p->core_cnt && (err = ldr_core_apply(obj, p, insns)))
 		goto out;
+	if (!o->no_verify && (err = verify(obj, p, insns)))
+		goto out;
 	char log[512] = "";
 	struct xbpf_prog_load_opts lo = {.sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log),
 					 .flags = o->prog_flags, .engine = o->engine,
@@ -132,8 +150,6 @@ static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
 		goto out;
 	}
 	p->prog->loader_priv = p;
-	if (!o->no_verify && (err = verify(p, p->prog, log, sizeof(log))))
-		err = ldr_err(-err, "prog '%s' (section '%s'): %s", p->name, p->sec_name, log);
 out:
 	free(insns);
 	free(maps);
@@ -147,6 +163,8 @@ static int fill_slots(struct xbpf_object *obj)
 		for (unsigned s = 0; s < m->slot_cnt; s++) {
 			int err, t = m->slots[s].target;
 			uint32_t key = m->slots[s].slot;
+			if (m->type == XBPF_MAP_TYPE_PROG_ARRAY && !obj->progs[t].prog)
+				continue; /* not loaded (autoload off) */
 			if (m->type == XBPF_MAP_TYPE_PROG_ARRAY)
 				err = xbpf_map__set_prog(m->map, key, obj->progs[t].prog);
 			else
@@ -202,7 +220,8 @@ XBPF_API int xbpf_object__load(struct xbpf_object *obj, const struct xbpf_object
 	for (unsigned i = 0; !err && i < obj->map_cnt; i++)
 		err = create_map(obj, obj->maps[i], o.pin_root, 0);
 	for (unsigned i = 0; !err && i < obj->prog_cnt; i++)
-		err = load_program(obj, &obj->progs[i], &o);
+		if (!obj->progs[i].no_autoload)
+			err = load_program(obj, &obj->progs[i], &o);
 	if (!err)
 		err = fill_slots(obj);
 	if (err) {

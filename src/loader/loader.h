@@ -168,6 +168,7 @@ struct ldr_func {
 	unsigned sec;
 	uint32_t start, cnt;       /* in instructions */
 	bool global;
+	bool whole;                /* a section without function symbols (old compilers) */
 };
 
 /* ---- the object ---------------------------------------------------------------------- */
@@ -210,6 +211,7 @@ struct xbpf_program {
 	struct btf_core_todo *core; /* CO-RE records to apply at load (insn index in insns) */
 	unsigned core_cnt;
 	struct xbpf_prog *prog;
+	bool no_autoload;          /* skipped by xbpf_object__load() */
 	char *link_err;            /* why the program cannot be loaded (relocations), or NULL */
 };
 

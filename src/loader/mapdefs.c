@@ -101,6 +101,8 @@ static int legacy_map(struct xbpf_object *obj, const struct ldr_sym *s, size_t e
 	} else if (entry >= 24 && of_maps) { /* samples: inner_map_idx */
 		m->legacy_inner_idx = f[5];
 	}
+	if (of_maps && m->value_size == 0)
+		m->value_size = 4; /* samples' loader fills in the size of a map fd */
 	return ldr_map_add(obj, m);
 }
 

@@ -21,7 +21,7 @@ int ldr_err(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
 	va_end(ap);
-	return -err;
+	return err > 0 ? -err : -EINVAL; /* never 0: a caller's errno may have been 0 */
 }
 
 const char *ldr_errmsg(void) { return errbuf; }
@@ -212,6 +212,7 @@ XBPF_API void xbpf_object__close(struct xbpf_object *obj)
 	free(obj->funcs);
 	btf_ext_free(&obj->ext);
 	btf_free(obj->btf);
+	btf_free(obj->target_btf);
 	free(obj->btf_custom_path);
 	free(obj->name);
 	free(obj->buf);
@@ -275,6 +276,15 @@ XBPF_API int xbpf_program__set_type(struct xbpf_program *p, enum xbpf_prog_type 
 	p->type = type;
 	return 0;
 }
+
+XBPF_API int xbpf_program__set_autoload(struct xbpf_program *p, bool autoload)
+{
+	if (p->obj->loaded)
+		return -EBUSY;
+	p->no_autoload = !autoload;
+	return 0;
+}
+XBPF_API bool xbpf_program__autoload(const struct xbpf_program *p) { return !p->no_autoload; }
 
 XBPF_API size_t xbpf_program__insn_cnt(const struct xbpf_program *p) { return p->insn_cnt; }
 XBPF_API const struct xbpf_insn *xbpf_program__insns(const struct xbpf_program *p)

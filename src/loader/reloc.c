@@ -323,14 +323,18 @@ int ldr_link_programs(struct xbpf_object *obj)
 	obj->progs = calloc(obj->func_cnt ? obj->func_cnt : 1, sizeof(*obj->progs));
 	if (!obj->progs)
 		return ldr_err(ENOMEM, "out of memory");
-	bool any = false;
-	for (unsigned i = 0; i < obj->func_cnt; i++)
+	bool any = false, legacy = true;
+	for (unsigned i = 0; i < obj->func_cnt; i++) {
 		any |= obj->secs[obj->funcs[i].sec].kind == SEC_PROG;
-	/* without program sections, the global functions of .text are the programs */
+		legacy &= obj->funcs[i].whole;
+	}
+	/* Without program sections, the global functions of .text are the programs; in
+	 * objects of old compilers (no function symbols at all) .text is listed too. */
 	for (unsigned i = 0; i < obj->func_cnt; i++) {
 		const struct ldr_func *f = &obj->funcs[i];
 		enum ldr_sec_kind k = obj->secs[f->sec].kind;
-		if ((k == SEC_PROG || (!any && k == SEC_TEXT && f->global)) && new_program(obj, i))
+		bool text = k == SEC_TEXT && ((!any && f->global) || legacy);
+		if ((k == SEC_PROG || text) && new_program(obj, i))
 			return -ENOMEM;
 	}
 	struct link l = {.obj = obj};

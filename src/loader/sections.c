@@ -119,6 +119,7 @@ static const struct sec_def libbpf_defs[] = {
 /* Legacy loaders: plain prefixes ("xdp_fwd", "socket1", "kprobe/...", "cgroup/sock1"). */
 static const struct sec_def legacy_prefixes[] = {
 	{"xdp", XBPF_PROG_TYPE_XDP},
+	{"af_xdp", XBPF_PROG_TYPE_XDP},
 	{"socket", XBPF_PROG_TYPE_SOCKET_FILTER},
 	{"kprobe", XBPF_PROG_TYPE_KPROBE},
 	{"kretprobe", XBPF_PROG_TYPE_KPROBE},
@@ -284,9 +285,28 @@ static int vote(const struct xbpf_program *p)
 	return v;
 }
 
+/* Programs whose section follows no convention take the type of the object's other
+ * programs when those all agree (iproute2 loads every section of an object as one type). */
+static void guess_unknown(struct xbpf_object *obj)
+{
+	int agreed = -1;
+	for (unsigned i = 0; i < obj->prog_cnt; i++) {
+		int t = obj->progs[i].type;
+		if (t == XBPF_PROG_TYPE_UNSPEC)
+			continue;
+		if (agreed >= 0 && agreed != t)
+			return;
+		agreed = t;
+	}
+	for (unsigned i = 0; agreed > 0 && i < obj->prog_cnt; i++)
+		if (obj->progs[i].type == XBPF_PROG_TYPE_UNSPEC)
+			obj->progs[i].type = agreed;
+}
+
 void ldr_guess_types(struct xbpf_object *obj)
 {
 	int votes = 0;
+	guess_unknown(obj);
 	for (unsigned i = 0; i < obj->prog_cnt; i++)
 		if (legacy_tc_name(obj->progs[i].sec_name) && obj->progs[i].insns)
 			votes += vote(&obj->progs[i]);
@@ -295,4 +315,5 @@ void ldr_guess_types(struct xbpf_object *obj)
 	for (unsigned i = 0; i < obj->prog_cnt; i++)
 		if (legacy_tc_name(obj->progs[i].sec_name))
 			obj->progs[i].type = XBPF_PROG_TYPE_XDP;
+	guess_unknown(obj);
 }

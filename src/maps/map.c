@@ -19,6 +19,13 @@
 #include "map_internal.h"
 #include "../vm/vm_internal.h"
 
+/* builtins.c reaches the map helpers through a weak reference, which does not pull
+ * hlp_maps.o out of the static library; this strong one (map.o is always linked: the core
+ * calls vm_map_get) does. */
+void hlp_register_map_helpers(struct xbpf_vm *vm);
+__attribute__((used)) void (*const map_helpers_anchor)(struct xbpf_vm *) =
+	hlp_register_map_helpers;
+
 /* ---- small shared utilities ------------------------------------------------------------ */
 void map_lock_slow(map_lock_t *l)
 {
@@ -364,7 +371,7 @@ static int inner_template(struct xbpf_map *m, const struct xbpf_map_create_opts 
 {
 	const struct xbpf_map *t = opts ? opts->inner_map : NULL;
 	if (!t || !map_valid(t))
-		return -EBADF;
+		return -EINVAL;   /* the kernel: inner_map_fd is not a map */
 	if (t->type == XBPF_MAP_TYPE_PROG_ARRAY || t->type == XBPF_MAP_TYPE_ARRAY_OF_MAPS ||
 	    t->type == XBPF_MAP_TYPE_HASH_OF_MAPS)
 		return -EINVAL;
@@ -431,6 +438,8 @@ struct xbpf_map *xbpf_map__create(enum xbpf_map_type type, uint32_t key_size,
 	if ((type == XBPF_MAP_TYPE_ARRAY_OF_MAPS || type == XBPF_MAP_TYPE_HASH_OF_MAPS) &&
 	    (err = inner_template(m, opts)))
 		return create_fail(m, -1, err);
+	if (ops->attach)
+		ops->attach(m);
 	if (ops->init)
 		ops->init(m);
 	if ((err = reg_add(m)))
@@ -616,6 +625,8 @@ struct xbpf_map *xbpf_map__open_pinned(const char *path)
 	if (!m)
 		return create_fail(NULL, fd, -errno);
 	handle_params(m);
+	if (m->ops->attach)
+		m->ops->attach(m);
 	int err = reg_add(m);
 	if (err)
 		return create_fail(m, -1, err);

@@ -40,7 +40,7 @@ int xbpf_map__lookup_elem_flags(const struct xbpf_map *cm, const void *key, void
 	if (is_queue(m))
 		return m->ops->pop ? (int)m->ops->pop(m, value, false) : -EINVAL;
 	if (!m->ops->lookup_user)
-		return m->type == XBPF_MAP_TYPE_RINGBUF ? -ENOTSUPP : -EINVAL;
+		return -EINVAL;
 	return m->ops->lookup_user(m, key, value, flags);
 }
 
@@ -62,7 +62,7 @@ int xbpf_map__update_elem(struct xbpf_map *m, const void *key, const void *value
 	if (err)
 		return err;
 	if (!m->ops->update)
-		return m->type == XBPF_MAP_TYPE_RINGBUF ? -ENOTSUPP : -EINVAL;
+		return -EINVAL;
 	return (int)m->ops->update(m, key, value, flags, -1);
 }
 
@@ -73,7 +73,7 @@ int xbpf_map__delete_elem(struct xbpf_map *m, const void *key)
 	if (m->map_flags & XBPF_F_RDONLY)
 		return -EPERM;
 	if (!m->ops->delete)
-		return m->type == XBPF_MAP_TYPE_RINGBUF ? -ENOTSUPP : -EINVAL;
+		return -EINVAL;
 	return (int)m->ops->delete(m, key);
 }
 
@@ -83,7 +83,7 @@ int xbpf_map__get_next_key(const struct xbpf_map *cm, const void *key, void *nex
 	if (!map_valid(m) || !next_key)
 		return -EINVAL;
 	if (!m->ops->get_next_key)
-		return m->type == XBPF_MAP_TYPE_RINGBUF ? -ENOTSUPP : -EINVAL;
+		return -EINVAL;
 	return m->ops->get_next_key(m, key, next_key);
 }
 

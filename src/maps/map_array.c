@@ -40,7 +40,7 @@ static int array_check(struct map_arena *p)
 		return -EINVAL;
 	if (percpu && p->value_size > MAP_PCPU_VALUE_MAX)
 		return -E2BIG;
-	if (p->value_size > MAP_KMALLOC_MAX)
+	if (p->value_size >= (1u << 31))
 		return -E2BIG;
 	return 0;
 }
@@ -48,17 +48,24 @@ static int array_check(struct map_arena *p)
 static int array_layout(struct map_arena *p)
 {
 	uint64_t bytes = elem_stride(p) * p->max_entries;
-	if (bytes > (1ull << 32))
+	if (bytes > (1ull << 36))
 		return -E2BIG;
 	p->file_size = p->data_off + map_round_up(bytes, MAP_PAGE);
 	p->map_size = p->file_size;
 	return 0;
 }
 
+/* cache the element array and stride in the handle (h_elems, h_esize) */
+static void array_attach(struct xbpf_map *m)
+{
+	m->h_elems = m->base + m->a->data_off;
+	m->h_esize = fd_array(m->type) ? 8 : map_round8(m->value_size) * m->ncpus;
+	m->h_koff = map_round8(m->value_size);
+}
+
 static inline uint8_t *elem(struct xbpf_map *m, uint32_t idx)
 {
-	uint64_t stride = fd_array(m->type) ? 8 : (uint64_t)map_round8(m->value_size) * m->ncpus;
-	return m->base + m->a->data_off + idx * stride;
+	return m->h_elems + (uint64_t)idx * m->h_esize;
 }
 
 static void *array_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
@@ -69,7 +76,7 @@ static void *array_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
 		return NULL;
 	uint8_t *e = elem(m, idx);
 	if (m->ncpus > 1)
-		e += (cpu % m->ncpus) * (uint64_t)map_round8(m->value_size);
+		e += (cpu % m->ncpus) * (uint64_t)m->h_koff;
 	return e;
 }
 
@@ -173,6 +180,7 @@ static long array_for_each(struct xbpf_map *m, unsigned cpu,
 const struct map_ops map_array_ops = {
 	.check = array_check,
 	.layout = array_layout,
+	.attach = array_attach,
 	.lookup = array_lookup,
 	.update = array_update,
 	.delete = array_delete,
@@ -229,6 +237,7 @@ static void prog_array_release(struct xbpf_map *m)
 const struct map_ops map_prog_array_ops = {
 	.check = array_check,
 	.layout = array_layout,
+	.attach = array_attach,
 	.init = prog_array_init,
 	.delete = prog_array_delete,
 	.get_next_key = array_get_next_key,
@@ -298,6 +307,7 @@ static void aom_release(struct xbpf_map *m)
 const struct map_ops map_array_of_maps_ops = {
 	.check = array_check,
 	.layout = array_layout,
+	.attach = array_attach,
 	.lookup = aom_lookup,
 	.update = aom_update,
 	.delete = aom_delete,

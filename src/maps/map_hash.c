@@ -60,7 +60,7 @@ static int hash_check(struct map_arena *p)
 		return -ENOTSUPP;
 	if (of_maps(p->type) && p->value_size != 4)
 		return -EINVAL;
-	if (p->key_size > MAP_MAX_KEY)
+	if (p->key_size > MAP_KMALLOC_MAX)
 		return -E2BIG;
 	if (p->value_size >= MAP_KMALLOC_MAX - MAP_MAX_KEY - 64)
 		return -E2BIG;
@@ -92,21 +92,61 @@ static int hash_layout(struct map_arena *p)
 	return 0;
 }
 
-/* ---- element access ------------------------------------------------------------------- */
+/* ---- element access (through the layout cached in the handle) --------------------------- */
+static void hash_attach(struct xbpf_map *m)
+{
+	m->h_buckets = m->base + m->a->u.h.buckets_off;
+	m->h_elems = m->base + m->a->u.h.elems_off;
+	m->h_mask = m->a->u.h.nbuckets - 1;
+	m->h_esize = m->a->u.h.elem_size;
+	m->h_seed = m->a->u.h.seed;
+	m->h_koff = map_round8(m->key_size);
+}
+
 static inline struct helem *E(struct xbpf_map *m, uint32_t idx)
 {
-	return (struct helem *)(m->base + m->a->u.h.elems_off +
-				(uint64_t)(idx - 1) * m->a->u.h.elem_size);
+	return (struct helem *)(m->h_elems + (uint64_t)(idx - 1) * m->h_esize);
 }
 static inline uint8_t *ekey(struct helem *e) { return e->data; }
 static inline uint8_t *evalue(struct xbpf_map *m, struct helem *e)
 {
-	return e->data + map_round8(m->key_size);
+	return e->data + m->h_koff;
 }
 static inline struct hbucket *B(struct xbpf_map *m, uint32_t hash)
 {
-	return (struct hbucket *)(m->base + m->a->u.h.buckets_off) +
-	       (hash & (m->a->u.h.nbuckets - 1));
+	return (struct hbucket *)m->h_buckets + (hash & m->h_mask);
+}
+
+/* Hash of a key: multiplicative for 4- and 8-byte keys (the common case), else bytes. */
+static inline uint32_t key_hash(const struct xbpf_map *m, const void *key)
+{
+	uint64_t x;
+	if (m->key_size == 8) {
+		memcpy(&x, key, 8);
+	} else if (m->key_size == 4) {
+		uint32_t w;
+		memcpy(&w, key, 4);
+		x = w;
+	} else {
+		return map_hash_bytes(key, m->key_size, m->h_seed);
+	}
+	x = (x ^ m->h_seed) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(x >> 32) ^ (uint32_t)(x >> 17);
+}
+
+static inline bool key_eq(const struct xbpf_map *m, const uint8_t *a, const void *b)
+{
+	uint64_t x, y;
+	switch (m->key_size) {
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	case 4:
+		return !memcmp(a, b, 4);
+	default:
+		return !memcmp(a, b, m->key_size);
+	}
 }
 static inline map_lock_t *wlock(struct xbpf_map *m, struct hbucket *b)
 {
@@ -119,7 +159,7 @@ static uint32_t find(struct xbpf_map *m, struct hbucket *b, const void *key, uin
 	uint32_t idx = LOAD(&b->head);
 	for (uint32_t steps = 0; idx && steps <= m->max_entries; steps++) {
 		struct helem *e = E(m, idx);
-		if (e->hash == h && !memcmp(ekey(e), key, m->key_size))
+		if (e->hash == h && key_eq(m, ekey(e), key))
 			return idx;
 		idx = LOAD(&e->next);
 	}
@@ -217,7 +257,7 @@ static uint32_t lru_evict(struct xbpf_map *m)
 /* ---- operations ------------------------------------------------------------------------- */
 static void *hash_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
 {
-	uint32_t h = map_hash_bytes(key, m->key_size, m->a->u.h.seed);
+	uint32_t h = key_hash(m, key);
 	uint32_t idx = find(m, B(m, h), key, h);
 	if (!idx)
 		return NULL;
@@ -236,6 +276,10 @@ static void write_values(struct xbpf_map *m, struct helem *e, const void *value,
 			 uint64_t flags, int cpu, bool fresh)
 {
 	uint8_t *v = evalue(m, e);
+	if (m->ncpus == 1 && m->vsize == 8 && m->spin_lock_off == UINT32_MAX) {
+		memcpy(v, value, 8);   /* the common u64 counter: one store */
+		return;
+	}
 	if (m->ncpus == 1) {
 		if ((flags & XBPF_F_LOCK) && !fresh) {
 			map_value_lock(m, v);
@@ -262,7 +306,7 @@ static void write_values(struct xbpf_map *m, struct helem *e, const void *value,
 static long hash_update_raw(struct xbpf_map *m, const void *key, const void *value,
 			    uint64_t flags, int cpu)
 {
-	uint32_t h = map_hash_bytes(key, m->key_size, m->a->u.h.seed);
+	uint32_t h = key_hash(m, key);
 	struct hbucket *b = B(m, h);
 	map_lock_t *l = wlock(m, b);
 	bool lru = map_is_lru(m->type);
@@ -315,7 +359,7 @@ static long hash_update(struct xbpf_map *m, const void *key, const void *value,
  * HASH_OF_MAPS the removed inner map is returned in *inner. */
 static long hash_remove(struct xbpf_map *m, const void *key, void *out, void **inner)
 {
-	uint32_t h = map_hash_bytes(key, m->key_size, m->a->u.h.seed);
+	uint32_t h = key_hash(m, key);
 	struct hbucket *b = B(m, h);
 	map_lock_t *l = wlock(m, b);
 	map_lock(l);
@@ -348,13 +392,22 @@ static int hash_lookup_and_delete(struct xbpf_map *m, const void *key, void *val
 	return (int)hash_remove(m, key, value, NULL);
 }
 
+static int copy_out(struct xbpf_map *m, uint8_t *v, void *value, uint64_t flags);
+
 static int hash_lookup_user(struct xbpf_map *m, const void *key, void *value, uint64_t flags)
 {
-	uint32_t h = map_hash_bytes(key, m->key_size, m->a->u.h.seed);
-	uint32_t idx = find(m, B(m, h), key, h);
-	if (!idx)
-		return -ENOENT;
-	uint8_t *v = evalue(m, E(m, idx));
+	uint32_t h = key_hash(m, key);
+	struct hbucket *b = B(m, h);
+	map_lock_t *l = wlock(m, b);
+	map_lock(l);   /* the element cannot be freed and reused while we copy */
+	uint32_t idx = find(m, b, key, h);
+	int err = idx ? copy_out(m, evalue(m, E(m, idx)), value, flags) : -ENOENT;
+	map_unlock(l);
+	return err;
+}
+
+static int copy_out(struct xbpf_map *m, uint8_t *v, void *value, uint64_t flags)
+{
 	if (m->ncpus > 1) {
 		for (unsigned c = 0; c < m->ncpus; c++) {
 			uint8_t *d = (uint8_t *)value + (size_t)c * m->vstride;
@@ -377,7 +430,7 @@ static int hash_lookup_user(struct xbpf_map *m, const void *key, void *value, ui
 static int first_from(struct xbpf_map *m, uint32_t from, void *next)
 {
 	for (uint32_t i = from; i < m->a->u.h.nbuckets; i++) {
-		struct hbucket *b = (struct hbucket *)(m->base + m->a->u.h.buckets_off) + i;
+		struct hbucket *b = (struct hbucket *)m->h_buckets + i;
 		map_lock_t *l = wlock(m, b);
 		map_lock(l);
 		uint32_t idx = b->head;
@@ -394,7 +447,7 @@ static int hash_get_next_key(struct xbpf_map *m, const void *key, void *next)
 {
 	if (!key)
 		return first_from(m, 0, next);
-	uint32_t h = map_hash_bytes(key, m->key_size, m->a->u.h.seed);
+	uint32_t h = key_hash(m, key);
 	struct hbucket *b = B(m, h);
 	map_lock_t *l = wlock(m, b);
 	map_lock(l);
@@ -409,14 +462,14 @@ static int hash_get_next_key(struct xbpf_map *m, const void *key, void *next)
 	map_unlock(l);
 	if (nx)
 		return 0;
-	return first_from(m, (h & (m->a->u.h.nbuckets - 1)) + 1, next);
+	return first_from(m, (h & m->h_mask) + 1, next);
 }
 
 static long hash_for_each(struct xbpf_map *m, unsigned cpu,
 			  long (*cb)(void *key, void *value, void *ctx), void *ctx)
 {
 	long n = 0;
-	struct hbucket *bs = (struct hbucket *)(m->base + m->a->u.h.buckets_off);
+	struct hbucket *bs = (struct hbucket *)m->h_buckets;
 	for (uint32_t i = 0; i < m->a->u.h.nbuckets; i++) {
 		uint32_t idx = LOAD(&bs[i].head);
 		for (uint32_t steps = 0; idx && steps <= m->max_entries; steps++) {
@@ -435,6 +488,7 @@ static long hash_for_each(struct xbpf_map *m, unsigned cpu,
 const struct map_ops map_hash_ops = {
 	.check = hash_check,
 	.layout = hash_layout,
+	.attach = hash_attach,
 	.lookup = hash_lookup,
 	.update = hash_update,
 	.delete = hash_delete,
@@ -509,6 +563,8 @@ static void hom_release(struct xbpf_map *m)
 const struct map_ops map_hash_of_maps_ops = {
 	.check = hash_check,
 	.layout = hash_layout,
+	.attach = hash_attach,
+	.attach = hash_attach,
 	.lookup = hom_lookup,
 	.update = hom_update,
 	.delete = hom_delete,

@@ -126,8 +126,9 @@ struct xbpf_map {
 	uint32_t inner_type, inner_key_size, inner_value_size, inner_max_entries, inner_flags;
 	/* PROG_ARRAY: ids handed out for user-space lookups */
 	uint32_t *prog_ids;
-	/* PERF_EVENT_ARRAY: consumer attached */
-	_Atomic int perf_open;
+	/* hash maps: immutable layout cached from the arena (set by ops->attach) */
+	uint8_t *h_buckets, *h_elems;
+	uint32_t h_mask, h_esize, h_seed, h_koff;
 };
 
 /* Per-type operations. Program-side ops take `cpu`; user-space ops copy whole (all-CPU)
@@ -137,6 +138,7 @@ struct map_ops {
 	int (*check)(struct map_arena *p);  /* creation checks (may normalise): 0/-errno */
 	int (*layout)(struct map_arena *p);               /* fill sizes/offsets: 0/-E2BIG */
 	void (*init)(struct xbpf_map *m);                 /* fresh arena: set up */
+	void (*attach)(struct xbpf_map *m);  /* every handle (new or opened): cache layout */
 	void *(*lookup)(struct xbpf_map *m, const void *key, unsigned cpu);
 	long (*update)(struct xbpf_map *m, const void *key, const void *value, uint64_t flags,
 		       int cpu);  /* cpu < 0: user space (value holds every CPU slot) */

@@ -70,6 +70,8 @@ static int64_t best_match(struct xbpf_map *m, const uint8_t *key)
 	uint32_t klen, best_len = 0;
 	int64_t best = -1;
 	memcpy(&klen, key, 4);
+	if (klen > (m->key_size - 4) * 8)
+		return -1;
 	for (uint32_t i = 0; i < m->max_entries; i++) {
 		struct lslot *s = S(m, i);
 		if (!s->used || s->prefixlen > klen || (best >= 0 && s->prefixlen <= best_len))

@@ -25,7 +25,7 @@
 #include "map_internal.h"
 #include "../vm/vm_internal.h"
 
-#define RB_MAX_DATA (1u << 30)
+#define RB_MAX_DATA (1u << 31)
 
 static int futex_wait(_Atomic uint32_t *w, uint32_t val, int timeout_ms)
 {

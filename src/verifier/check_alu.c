@@ -70,8 +70,7 @@ static int ptr_add(struct vrf_env *env, struct vrf_state *st, struct vrf_reg *ds
 		*dst = p;
 		return 0;
 	}
-	if (s->smin < -VRF_MAX_VAR_OFF || s->smax > VRF_MAX_VAR_OFF ||
-	    s->umax > VRF_MAX_VAR_OFF * 2ull && s->smin >= 0) {
+	if (s->smin < -VRF_MAX_VAR_OFF || s->smax > VRF_MAX_VAR_OFF) {
 		snprintf(hint, sizeof hint, "bound the value (e.g. `if (x > N) return`) before "
 			 "adding it to the pointer in r%u", regno);
 		return vrf_reject(env, st, -EACCES, hint, "math between %s pointer and register "

@@ -534,8 +534,9 @@ char *sc_str(const struct vrf_scalar *s, char *buf, unsigned size)
 #define SC_PART(cond, ...) do { if ((cond) && n < (int)size) { \
 	n += snprintf(buf + n, size - n, "%s", sep); \
 	n += snprintf(buf + n, size - n, __VA_ARGS__); sep = ","; } } while (0)
-	SC_PART(s->smin != S64_MIN, "smin=%lld", (long long)s->smin);
-	SC_PART(s->smax != S64_MAX, "smax=%lld", (long long)s->smax);
+	bool same = s->smin == (int64_t)s->umin && s->smax == (int64_t)s->umax;
+	SC_PART(s->smin != S64_MIN && !same, "smin=%lld", (long long)s->smin);
+	SC_PART(s->smax != S64_MAX && !same, "smax=%lld", (long long)s->smax);
 	SC_PART(s->umin != 0, "umin=%llu", (unsigned long long)s->umin);
 	SC_PART(s->umax != U64_MAX, "umax=%llu", (unsigned long long)s->umax);
 	SC_PART(s->t.mask != ~0ull, "var_off=(%#llx; %#llx)", (unsigned long long)s->t.value,

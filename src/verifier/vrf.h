@@ -19,12 +19,15 @@
 #ifndef XBPF_VRF_H
 #define XBPF_VRF_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "xbpf/verifier.h"
 #include "xbpf/vm.h"
+#include "xbpf/progtype.h"
 #include "../isa/isa.h"
 #include "scalar.h"
 

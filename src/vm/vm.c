@@ -351,7 +351,8 @@ static int run_setup(struct xbpf_run_ctx *rc, struct xbpf_prog *prog,
 	rc->ctx_size = OPTS_GET(o, ctx_size, 0);
 	rc->pkt = OPTS_GET(o, pkt, NULL);
 	rc->pkt_size = OPTS_GET(o, pkt_size, 0);
-	if (!rc->pkt) {
+	bool own_pkt = rc->pkt != NULL;
+	if (!own_pkt) {
 		rc->pkt = rc->ctx;
 		rc->pkt_size = rc->ctx_size;
 	}
@@ -372,7 +373,7 @@ static int run_setup(struct xbpf_run_ctx *rc, struct xbpf_prog *prog,
 				VM_MAX_USER_REGIONS);
 	add_fixed_region(rc, stack, XBPF_MAX_FRAMES * XBPF_STACK_SIZE, true);
 	add_fixed_region(rc, rc->ctx, rc->ctx_size, true);
-	if (rc->pkt != rc->ctx)
+	if (own_pkt)
 		add_fixed_region(rc, (void *)rc->pkt, rc->pkt_size, false);
 	for (unsigned i = 0; i < nregs; i++)
 		add_fixed_region(rc, regs[i].base, regs[i].size, regs[i].writable);

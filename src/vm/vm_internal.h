@@ -113,6 +113,10 @@ struct xbpf_run_ctx {
 	enum xbpf_engine engine;
 	/* set by the interpreter: "goto" or "switch", the dispatch that ran (for tests) */
 	const char *dispatch;
+	/* JIT (src/jit): native stack pointer to unwind to on a runtime error, and how many
+	 * callbacks (vm_jit_call) are nested; both maintained by the JIT only */
+	uint64_t jit_sp;
+	unsigned jit_nest;
 };
 
 /* Engines. Each returns 0 with *ret = r0, or -errno with rc->err set and the message in

@@ -371,6 +371,21 @@ static void test_kernel_examples(void)
 		  "0000000000000000 <prog>:\n       0:\tb7 00 00 00 02 00 00 00\tr0 = 2\n",
 		  W(0xb7, 0, 0, 0, 2), 0);
 	check_asm("       5:\tr1 = 0 ll\n", W(0x18, 1, 0, 0, 0), W(0, 0, 0, 0, 0));
+	/* llvm's alu32 spellings of loads, stores and atomics; pseudo lddw; LLVM's callx */
+	check_asm("w1 = *(u8 *)(r2 + 1)", W(0x71, 1, 2, 1, 0), 0);
+	check_asm("*(u32 *)(r10 - 4) = w1", W(0x63, 10, 1, -4, 0), 0);
+	check_asm("lock *(u32 *)(r1 + 0) += w2", W(0xc3, 1, 2, 0, 0), 0);
+	check_asm("w3 = atomic_fetch_and((u32 *)(r1 +0), w3)", W(0xc3, 1, 3, 0, 0x51), 0);
+	check_asm("r1 = map_value(2, 8) ll", W(0x18, 1, 2, 0, 2), W(0, 0, 0, 0, 8));
+	check_asm("r2 = func(pc+1) ll", W(0x18, 2, 4, 0, 1), 0);
+	check_asm("callx imm r2", W(0x8d, 0, 0, 0, 2), 0);
+	check_asm("call kfunc 9", W(0x85, 0, 2, 0, 9), 0);
+	/* both syntaxes in one text, labels shared */
+	check_asm("top: r0 = 0\nja top", W(0xb7, 0, 0, 0, 0), W(0x05, 0, 0, -2, 0));
+	/* bpftool prog dump: "(op)" column, lddw without ll, hex compare immediates */
+	check_asm("   0: (18) r1 = 0x100000002", W(0x18, 1, 0, 0, 2), W(0, 0, 0, 0, 1));
+	check_asm("   2: (15) if r1 == 0xfffffff8 goto pc+1", W(0x15, 1, 0, 1, -8), 0);
+	check_asm("   3: (7b) *(u64 *)(r10 -8) = r1", W(0x7b, 10, 1, -8, 0), 0);
 }
 
 static void check_err(const char *text, const char *want)
@@ -502,7 +517,9 @@ static void test_helper_names(void)
 	free(p);
 	/* without the VM a name is a label: undefined */
 	T_EQ(xbpf_asm("call bpf_map_lookup_elem", NULL, &p, &n, err, sizeof err), -EINVAL);
-	T_CONTAINS(err, "undefined label 'bpf_map_lookup_elem'");
+	T_CONTAINS(err, "line 1: call to 'bpf_map_lookup_elem': no such label");
+	T_EQ(xbpf_asm("call bpf_nope", vm, &p, &n, err, sizeof err), -EINVAL);
+	T_CONTAINS(err, "call to 'bpf_nope': no such label or helper");
 	xbpf_vm__free(vm);
 }
 
@@ -586,9 +603,9 @@ static void test_llvm_objdump(void)
 		   "llvm-objcopy --version >/dev/null 2>&1"))
 		T_SKIP("llvm-objdump/llvm-objcopy not installed");
 	static const char *const objs[] = {
-		"build/byteswap.o", "build/bpf2bpf.o", "build/loop.o", "build/packet_access.o",
-		"build/map_in_map.o", "build/global_variable.o", "cilium-core/bpf_wireguard.o",
-		"bpf_cilium_test/bpf_lxc_jit.o", "falco/probe.o",
+		"build/byteswap.o", "build/bpf2bpf.o", "build/externalfunction.o", "build/loop.o",
+		"build/map_in_map.o", "linux/sockex2_kern.o", "suricata/bypass_filter.o",
+		"cilium-examples/tcx_bpf_bpfel.o", "cilium-core/bpf_wireguard.o",
 	};
 	int sections = 0, bad = 0, objects = 0;
 	for (size_t i = 0; i < sizeof objs / sizeof *objs; i++) {

@@ -1,0 +1,464 @@
+/* check.c - the verifier's exploration: abstract interpretation of every path.
+ *
+ * Algorithm (the kernel's, in outline). A state is run instruction by instruction from
+ * the entry; each instruction's transfer function checks it is safe in that state and
+ * computes the next state. At a conditional jump whose outcome the state does not decide,
+ * the state is split: both copies are narrowed by the condition (sc_refine, null checks,
+ * packet ranges), one continues and the other waits on a stack of pending states (depth
+ * first). At prune points (jump targets, after branches and calls) the state is compared
+ * with states stored there earlier: when a stored state whose whole exploration has
+ * completed subsumes it, every path from here was already proven safe and this one stops.
+ * A stored state is complete once every state queued after it was explored; states not
+ * yet complete lie on the current path (loops): equality with one of them means the loop
+ * makes no progress ("infinite loop detected"). Bounded loops simply unroll, up to the
+ * complexity limit (instructions processed) and the memory limit.
+ */
+#include <string.h>
+#include "vrf.h"
+
+#define MAX_STORED_PER_INSN 256
+
+uint32_t vrf_new_id(struct vrf_env *env)
+{
+	return ++env->next_id;
+}
+
+struct vrf_frame *vrf_cur(struct vrf_state *st)
+{
+	return st->frames[st->curframe];
+}
+
+struct vrf_reg *vrf_reg(struct vrf_state *st, unsigned r)
+{
+	return &st->frames[st->curframe]->regs[r];
+}
+
+int vrf_check_read(struct vrf_env *env, struct vrf_state *st, unsigned r)
+{
+	if (vrf_reg(st, r)->type != VT_NOT_INIT)
+		return 0;
+	char hint[160];
+	snprintf(hint, sizeof hint, "r%u is read before anything was written to it on this "
+		 "path%s", r, r >= 1 && r <= 5 ? " (helper and function calls clobber r1-r5)" : "");
+	return vrf_reject(env, st, -EACCES, hint, "R%u !read_ok", r);
+}
+
+static void *grow(struct vrf_env *env, void *arr, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *n = vrf_alloc(env, ncap * elem);
+	if (!n)
+		return NULL;
+	if (arr)
+		memcpy(n, arr, *cap * elem);
+	vrf_free(env, arr, *cap * elem);
+	*cap = ncap;
+	return n;
+}
+
+int vrf_push(struct vrf_env *env, struct vrf_state *st)
+{
+	if (env->npending == env->cappending) {
+		void *n = grow(env, env->pending, &env->cappending, sizeof *env->pending);
+		if (!n) {
+			vrf_state_free(env, st);
+			return vrf_reject(env, NULL, -ENOMEM, "the program has too many open paths "
+					  "for the memory limit", "out of memory");
+		}
+		env->pending = n;
+	}
+	env->pending[env->npending++] = st;
+	return 0;
+}
+
+/* Path node for the explanation of a rejection. */
+static const struct vrf_path *path_add(struct vrf_env *env, const struct vrf_path *prev,
+				       uint32_t pc, bool taken)
+{
+	if (!env->arena || env->arena_used + sizeof(struct vrf_path) > env->arena_size) {
+		size_t sz = 64 * 1024;
+		void **chunk = vrf_alloc(env, sz);
+		if (!chunk)
+			return prev; /* explanations lose detail, verification goes on */
+		chunk[0] = env->arena;
+		env->arena = chunk;
+		env->arena_used = sizeof(void *) * 2;
+		env->arena_size = sz;
+	}
+	struct vrf_path *p = (struct vrf_path *)((char *)env->arena + env->arena_used);
+	env->arena_used += sizeof *p;
+	p->prev = prev;
+	p->pc = pc;
+	p->taken = taken;
+	return p;
+}
+
+/* ---- pruning ---- */
+
+static void complete_states(struct vrf_env *env, size_t depth)
+{
+	while (env->nincomplete && env->incomplete[env->nincomplete - 1]->depth >= depth)
+		env->incomplete[--env->nincomplete]->complete = true;
+}
+
+/* 1: pruned (st freed), 0: go on, <0: error. */
+static int visit(struct vrf_env *env, struct vrf_state *st)
+{
+	unsigned n = 0;
+	for (struct vrf_stored *s = env->stored[st->pc]; s; s = s->next, n++) {
+		if (s->complete) {
+			if (vrf_state_subsumes(env, s->st, st, false)) {
+				vrf_state_free(env, st);
+				return 1;
+			}
+		} else if (vrf_state_subsumes(env, s->st, st, true)) {
+			return vrf_reject(env, st, -EACCES, "the loop's state does not change between "
+					  "iterations, so it may never end: give it a bound the "
+					  "verifier can see", "infinite loop detected at insn %u", st->pc);
+		}
+	}
+	if (n >= MAX_STORED_PER_INSN)
+		return 0;
+	struct vrf_stored *s = vrf_alloc(env, sizeof *s);
+	struct vrf_state *copy = s ? vrf_state_copy(env, st) : NULL;
+	if (!copy) {
+		vrf_free(env, s, sizeof *s);
+		return 0; /* no memory to store: explore without pruning here */
+	}
+	if (env->nincomplete == env->capincomplete) {
+		void *a = grow(env, env->incomplete, &env->capincomplete, sizeof *env->incomplete);
+		if (!a) {
+			vrf_state_free(env, copy);
+			vrf_free(env, s, sizeof *s);
+			return 0;
+		}
+		env->incomplete = a;
+	}
+	s->st = copy;
+	s->depth = (uint32_t)env->npending;
+	s->next = env->stored[st->pc];
+	env->stored[st->pc] = s;
+	env->incomplete[env->nincomplete++] = s;
+	env->states++;
+	return 0;
+}
+
+/* ---- conditional jumps ---- */
+
+static enum sc_cmp cmp_op(uint16_t op)
+{
+	switch (XBPF_OP(isa_table[op].code)) {
+	case XBPF_JEQ: return SC_JEQ;
+	case XBPF_JNE: return SC_JNE;
+	case XBPF_JGT: return SC_JGT;
+	case XBPF_JGE: return SC_JGE;
+	case XBPF_JLT: return SC_JLT;
+	case XBPF_JLE: return SC_JLE;
+	case XBPF_JSGT: return SC_JSGT;
+	case XBPF_JSGE: return SC_JSGE;
+	case XBPF_JSLT: return SC_JSLT;
+	case XBPF_JSLE: return SC_JSLE;
+	default: return SC_JSET;
+	}
+}
+
+struct id_val {
+	uint32_t id;
+	const struct vrf_reg *src;
+	bool is_null;
+	uint32_t range;
+	uint8_t type;
+};
+
+static void set_scalar_id(struct vrf_reg *r, void *arg)
+{
+	struct id_val *iv = arg;
+	if (r->type == VT_SCALAR && r->id == iv->id)
+		r->v = iv->src->v;
+}
+
+/* Narrow the scalars of a state for the branch `taken`; false when infeasible. */
+static bool refine_scalars(struct vrf_state *st, const struct xbpf_insn *in, enum sc_cmp cmp,
+			   bool is64, bool taken, const struct vrf_reg *imm)
+{
+	struct vrf_reg *d = vrf_reg(st, in->dst_reg);
+	struct vrf_reg *s = imm ? NULL : vrf_reg(st, in->src_reg);
+	struct vrf_scalar a = d->v, b = s ? s->v : imm->v;
+	if (!sc_refine(cmp, taken, &a, &b, is64))
+		return false;
+	d->v = a;
+	if (s)
+		s->v = b;
+	struct id_val iv = {d->id, d, false, 0, 0};
+	if (d->id)
+		vrf_for_each_reg(st, set_scalar_id, &iv);
+	if (s && s->id) {
+		iv.id = s->id;
+		iv.src = s;
+		vrf_for_each_reg(st, set_scalar_id, &iv);
+	}
+	return true;
+}
+
+static void mark_null(struct vrf_reg *r, void *arg)
+{
+	struct id_val *iv = arg;
+	if (!r->maybe_null || r->id != iv->id)
+		return;
+	if (iv->is_null)
+		vrf_mark_const(r, 0);
+	else
+		r->maybe_null = 0;
+}
+
+static void null_branch(struct vrf_env *env, struct vrf_state *st, uint32_t id, bool is_null)
+{
+	struct id_val iv = {id, NULL, is_null, 0, 0};
+	uint32_t ref = 0;
+	/* a NULL reservation holds nothing: drop its reference */
+	for (int r = 0; r < XBPF_NREGS && is_null && !ref; r++) {
+		struct vrf_reg *x = vrf_reg(st, (unsigned)r);
+		if (x->maybe_null && x->id == id)
+			ref = x->ref;
+	}
+	vrf_for_each_reg(st, mark_null, &iv);
+	if (ref)
+		vrf_ref_release(env, st, ref);
+}
+
+static void set_range(struct vrf_reg *r, void *arg)
+{
+	struct id_val *iv = arg;
+	if (r->type == iv->type && r->id == iv->id && r->range < (int32_t)iv->range)
+		r->range = (int32_t)iv->range;
+}
+
+static void learn_range(struct vrf_state *st, const struct vrf_reg *p)
+{
+	if (p->off < 0 || p->v.smin < 0 || p->v.umax + (uint64_t)p->off > VRF_MAX_PACKET_OFF)
+		return;
+	struct id_val iv = {p->id, NULL, false, (uint32_t)p->off, p->type};
+	vrf_for_each_reg(st, set_range, &iv);
+}
+
+/* Which branch of `dst op src` proves dst (pointer) <= src (its limit)? 1 taken, 0 fall
+ * through, -1 none. swapped: the limit is dst. */
+static int range_branch(enum sc_cmp cmp, bool swapped)
+{
+	switch (cmp) {
+	case SC_JGT: case SC_JGE: return swapped ? 1 : 0;
+	case SC_JLT: case SC_JLE: return swapped ? 0 : 1;
+	default: return -1;
+	}
+}
+
+static int cond_pointers(struct vrf_env *env, struct vrf_state *st, struct vrf_state *other,
+			 enum sc_cmp cmp, bool is64, const struct vrf_reg *imm)
+{
+	const struct xbpf_insn *in = &env->insns[env->pc];
+	struct vrf_reg *d = vrf_reg(st, in->dst_reg);
+	const struct vrf_reg *s = imm ? imm : vrf_reg(st, in->src_reg);
+	/* null check: ptr ==/!= 0 */
+	bool zero = s->type == VT_SCALAR && sc_is_const(&s->v) && s->v.t.value == 0;
+	if (is64 && zero && d->maybe_null && (cmp == SC_JEQ || cmp == SC_JNE)) {
+		uint32_t id = d->id;
+		null_branch(env, other, id, cmp == SC_JEQ);
+		null_branch(env, st, id, cmp != SC_JEQ);
+		return 0;
+	}
+	if (!is64 || s->type == VT_SCALAR || d->type == VT_SCALAR)
+		return 0;
+	const struct vrf_reg *p = NULL;
+	bool swapped = false;
+	if ((d->type == VT_PKT && s->type == VT_PKT_END) || (d->type == VT_PKT_META && s->type == VT_PKT)) {
+		p = d;
+	} else if ((s->type == VT_PKT && d->type == VT_PKT_END) ||
+		   (s->type == VT_PKT_META && d->type == VT_PKT)) {
+		p = s;
+		swapped = true;
+	}
+	int br = p ? range_branch(cmp, swapped) : -1;
+	if (br < 0)
+		return 0;
+	struct vrf_reg copy = *p;
+	learn_range(br ? other : st, &copy);
+	return 0;
+}
+
+/* Decide the branch of a comparison that involves a pointer: 1/0 known, -1 unknown. */
+static int pointer_branch(const struct vrf_reg *d, const struct vrf_reg *s, enum sc_cmp cmp,
+			  bool is64)
+{
+	bool zero = s->type == VT_SCALAR && sc_is_const(&s->v) && s->v.t.value == 0;
+	if (!is64 || !zero || d->maybe_null || !vrf_is_ptr(d))
+		return -1;
+	if (cmp == SC_JEQ)
+		return 0;
+	if (cmp == SC_JNE)
+		return 1;
+	return -1;
+}
+
+int vrf_check_cond(struct vrf_env *env, struct vrf_state *st, uint32_t *next)
+{
+	const struct xbpf_insn *in = &env->insns[env->pc];
+	bool is64 = isa_is_64(env->op), xform = isa_table[env->op].form == FORM_JCOND_X;
+	enum sc_cmp cmp = cmp_op(env->op);
+	uint32_t target = (uint32_t)isa_target(env->op, in, env->pc);
+	struct vrf_reg imm;
+	int err, br;
+	if ((err = vrf_check_read(env, st, in->dst_reg)) ||
+	    (xform && (err = vrf_check_read(env, st, in->src_reg))))
+		return err;
+	vrf_mark_const(&imm, (uint64_t)(int64_t)in->imm);
+	struct vrf_reg *d = vrf_reg(st, in->dst_reg);
+	const struct vrf_reg *s = xform ? vrf_reg(st, in->src_reg) : &imm;
+	bool scalars = d->type == VT_SCALAR && s->type == VT_SCALAR;
+	if (scalars)
+		br = sc_branch(cmp, &d->v, &s->v, is64);
+	else
+		br = pointer_branch(d, s, cmp, is64);
+	if (br >= 0) {
+		*next = br ? target : env->pc + 1;
+		return 0;
+	}
+	struct vrf_state *other = vrf_state_copy(env, st);
+	if (!other)
+		return vrf_reject(env, st, -ENOMEM, "the analysis ran out of memory", "out of memory");
+	bool ok_taken = true, ok_fall = true;
+	if (scalars) {
+		ok_taken = refine_scalars(other, in, cmp, is64, true, xform ? NULL : &imm);
+		ok_fall = refine_scalars(st, in, cmp, is64, false, xform ? NULL : &imm);
+	} else {
+		cond_pointers(env, st, other, cmp, is64, xform ? NULL : &imm);
+	}
+	other->pc = target;
+	other->path = path_add(env, st->path, env->pc, true);
+	if (ok_fall)
+		st->path = path_add(env, st->path, env->pc, false);
+	if (ok_taken) {
+		if ((err = vrf_push(env, other)))
+			return err;
+	} else {
+		vrf_state_free(env, other);
+	}
+	*next = ok_fall ? env->pc + 1 : UINT32_MAX;
+	return 0;
+}
+
+/* ---- the main loop ---- */
+
+static int step(struct vrf_env *env, struct vrf_state *st, uint32_t *next)
+{
+	const struct xbpf_insn *in = &env->insns[env->pc];
+	*next = env->pc + 1;
+	switch (isa_table[env->op].form) {
+	case FORM_ALU_K: case FORM_ALU_X: case FORM_NEG: case FORM_MOVSX: case FORM_END:
+		return vrf_check_alu(env, st);
+	case FORM_LDX:
+		return vrf_check_load(env, st);
+	case FORM_ST: case FORM_STX:
+		return vrf_check_store(env, st);
+	case FORM_ATOMIC:
+		return vrf_check_atomic(env, st);
+	case FORM_LDDW:
+		*next = env->pc + 2;
+		return vrf_check_lddw(env, st);
+	case FORM_LDABS: case FORM_LDIND:
+		return vrf_check_ldabs(env, st);
+	case FORM_JA: case FORM_JA32:
+		*next = (uint32_t)isa_target(env->op, in, env->pc);
+		return 0;
+	case FORM_JCOND_K: case FORM_JCOND_X:
+		return vrf_check_cond(env, st, next);
+	case FORM_CALL:
+		return vrf_check_helper(env, st);
+	case FORM_CALL_LOCAL:
+		return vrf_check_local_call(env, st, next);
+	case FORM_EXIT:
+		return vrf_check_exit(env, st, next);
+	default:
+		return vrf_reject(env, st, -EINVAL, "this instruction cannot be verified",
+				  "unsupported instruction");
+	}
+}
+
+/* Run one state until its path ends. Frees st. */
+static int run_path(struct vrf_env *env, struct vrf_state *st)
+{
+	for (;;) {
+		uint32_t next, pc = st->pc;
+		int err;
+		if (pc >= env->cnt) {
+			env->pc = pc ? pc - 1 : 0;
+			err = vrf_reject(env, st, -EACCES, "every path must end in exit",
+					 "program can fall off its end");
+			vrf_state_free(env, st);
+			return err;
+		}
+		env->pc = pc;
+		env->op = env->ops[pc];
+		if (++env->insns_processed > env->max_insns) {
+			err = vrf_reject(env, st, -E2BIG, "too many paths or loop iterations: bound "
+					 "loops tighter or split the program (tail calls)",
+					 "program is too complex: more than %llu instructions processed",
+					 (unsigned long long)env->max_insns);
+			vrf_state_free(env, st);
+			return err;
+		}
+		if (env->prune[pc]) {
+			err = visit(env, st);
+			if (err == 1)
+				return 0;
+			if (err < 0) {
+				vrf_state_free(env, st);
+				return err;
+			}
+		}
+		err = step(env, st, &next);
+		if (!err && env->log_level >= 2)
+			vrf_log_insn(env, st, pc);
+		if (err || next == UINT32_MAX) {
+			vrf_state_free(env, st);
+			return err;
+		}
+		st->pc = next;
+	}
+}
+
+static void init_state(struct vrf_env *env, struct vrf_state *st)
+{
+	struct vrf_frame *f = st->frames[0];
+	for (int r = 0; r < XBPF_NREGS; r++)
+		vrf_mark_not_init(&f->regs[r]);
+	struct vrf_reg *r1 = &f->regs[1], *r10 = &f->regs[10];
+	r1->v = sc_const(0);
+	if (env->prog_type == 0) {  /* raw memory: r1 = mem, r2 = its length */
+		r1->type = VT_MEM;
+		r1->size = env->opts->mem_size;
+		vrf_mark_unknown(&f->regs[2]);
+		f->regs[2].v = sc_urange(env->opts->mem_size, env->opts->mem_size);
+	} else {
+		r1->type = VT_CTX;
+	}
+	r10->type = VT_STACK;
+	r10->v = sc_const(0);
+}
+
+int vrf_explore(struct vrf_env *env)
+{
+	struct vrf_state *st = vrf_state_new(env);
+	int err;
+	if (!st)
+		return vrf_reject(env, NULL, -ENOMEM, "the analysis ran out of memory", "out of memory");
+	init_state(env, st);
+	if ((err = vrf_push(env, st)))
+		return err;
+	while (env->npending) {
+		complete_states(env, env->npending);
+		st = env->pending[--env->npending];
+		if ((err = run_path(env, st)))
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* objverify.c - verifying a program of an object file (object.h): the map descriptors
+ * come from the object's map definitions (map-in-map inner templates appended after the
+ * program's own maps; .rodata contents as frozen read-only data), source lines from the
+ * object's BTF line info, the program type from its section unless the options set one.
+ * Used by `xbpf verify`, the benchmark, the corpus test and the loader.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "vrf.h"
+#include "xbpf/object.h"
+
+struct line_ctx {
+	const struct xbpf_program *prog;
+	char buf[256];
+};
+
+static const char *line_of(void *ctx, size_t insn)
+{
+	struct line_ctx *lc = ctx;
+	struct xbpf_line_info li;
+	if (xbpf_program__line_info(lc->prog, insn, &li))
+		return NULL;
+	const char *f = li.file ? strrchr(li.file, '/') : NULL;
+	const char *text = li.line ? li.line : "";
+	while (*text == ' ' || *text == '\t')
+		text++;
+	snprintf(lc->buf, sizeof lc->buf, "%s:%u: %s", f ? f + 1 : (li.file ? li.file : "?"),
+		 li.line_num, text);
+	return lc->buf;
+}
+
+static void describe(struct xbpf_verify_map *d, const struct xbpf_object_map *m)
+{
+	size_t sz = 0;
+	memset(d, 0, sizeof *d);
+	d->type = xbpf_object_map__type(m);
+	d->key_size = xbpf_object_map__key_size(m);
+	d->value_size = xbpf_object_map__value_size(m);
+	d->max_entries = xbpf_object_map__max_entries(m);
+	d->flags = xbpf_object_map__flags(m);
+	d->inner = -1;
+	d->name = xbpf_object_map__name(m);
+	if (d->flags & XBPF_F_RDONLY_PROG) {
+		const void *v = xbpf_object_map__initial_value(m, &sz);
+		if (v && sz >= d->value_size)
+			d->ro_data = v;
+	}
+}
+
+VRF_HIDDEN int vrf_verify_program(const struct xbpf_program *prog, const struct xbpf_insn *insns,
+				  size_t cnt, const struct xbpf_verify_opts *opts,
+				  struct xbpf_verify_result *res);
+
+int vrf_verify_program(const struct xbpf_program *prog, const struct xbpf_insn *insns,
+		       size_t cnt, const struct xbpf_verify_opts *opts,
+		       struct xbpf_verify_result *res)
+{
+	struct xbpf_verify_opts o;
+	struct line_ctx lc = {.prog = prog};
+	unsigned n = xbpf_program__map_cnt(prog), total = n;
+	memset(&o, 0, sizeof o);
+	if (opts)
+		memcpy(&o, opts, opts->sz && opts->sz < sizeof o ? opts->sz : sizeof o);
+	o.sz = sizeof o;
+	struct xbpf_verify_map *maps = calloc(2 * (size_t)n + 1, sizeof *maps);
+	if (!maps)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		const struct xbpf_object_map *m = xbpf_program__map(prog, i);
+		if (!m)
+			continue;
+		describe(&maps[i], m);
+		const struct xbpf_object_map *inner = xbpf_object_map__inner(m);
+		if (inner) {
+			describe(&maps[total], inner);
+			maps[i].inner = (int32_t)total++;
+		}
+	}
+	if (!o.maps) {
+		o.maps = maps;
+		o.map_cnt = total;
+	}
+	if (!o.prog_type)
+		o.prog_type = xbpf_program__type(prog);
+	if (!o.source_line) {
+		o.source_line = line_of;
+		o.source_ctx = &lc;
+	}
+	int err = xbpf_verify(insns, cnt, &o, res);
+	free(maps);
+	return err;
+}
+
+int xbpf_program__verify(const struct xbpf_program *prog, const struct xbpf_verify_opts *opts,
+			 struct xbpf_verify_result *res)
+{
+	if (!prog)
+		return -EINVAL;
+	return vrf_verify_program(prog, xbpf_program__insns(prog), xbpf_program__insn_cnt(prog),
+				  opts, res);
+}

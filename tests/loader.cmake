@@ -1,0 +1,57 @@
+# loader.cmake - tests of the object loader (src/loader/): small objects compiled here from
+# tests/progs-loader/*.bpf.c (one per relocation kind and map-definition style), the sample
+# corpus (every object with kernel-accepted programs lists exactly ANCHORS' programs),
+# deterministic mutations of real objects (truncations, corrupted headers, indexes,
+# relocations, BTF: clear errors, no crash), `xbpf show`, and the libFuzzer target.
+find_program(XBPF_CLANG NAMES clang clang-16 clang-15 clang-14)
+set(XBPF_LOADER_PROGS ${PROJECT_BINARY_DIR}/progs-loader)
+file(MAKE_DIRECTORY ${XBPF_LOADER_PROGS})
+file(GLOB XBPF_LOADER_SRCS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/progs-loader/*.bpf.c)
+set(XBPF_LOADER_OBJS)
+if(XBPF_CLANG)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-multiarch OUTPUT_VARIABLE XBPF_MULTIARCH
+                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(NOT XBPF_MULTIARCH)
+    set(XBPF_MULTIARCH x86_64-linux-gnu)
+  endif()
+  foreach(src ${XBPF_LOADER_SRCS})
+    get_filename_component(base ${src} NAME_WE)
+    set(out ${XBPF_LOADER_PROGS}/${base}.bpf.o)
+    add_custom_command(OUTPUT ${out}
+      COMMAND ${XBPF_CLANG} -O2 -g -target bpf -I/usr/include/${XBPF_MULTIARCH} -c ${src} -o ${out}
+      DEPENDS ${src} COMMENT "clang -target bpf ${base}.bpf.c" VERBATIM)
+    list(APPEND XBPF_LOADER_OBJS ${out})
+  endforeach()
+endif()
+add_custom_target(loader_progs ALL DEPENDS ${XBPF_LOADER_OBJS})
+
+xbpf_unit_test(test_loader ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader.c)
+add_dependencies(test_loader loader_progs)
+xbpf_unit_test(test_loader_corpus ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_corpus.c)
+set_tests_properties(test_loader_corpus PROPERTIES TIMEOUT 600)
+xbpf_unit_test(test_loader_mutate ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_mutate.c)
+add_dependencies(test_loader_mutate loader_progs)
+set_tests_properties(test_loader_mutate PROPERTIES TIMEOUT 600)
+xbpf_script_test(cli_show ${PROJECT_SOURCE_DIR}/tests/cli/show.sh)
+xbpf_fuzz_target(fuzz_loader ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_loader.c RUNS 20000)
+if(TARGET fuzz_loader)
+  # A second run that mutates real objects (the small test objects without DWARF, so
+  # their section headers fit in max_len): libFuzzer adds inputs to its corpus directory,
+  # so the seeds are generated in the build tree.
+  find_program(XBPF_LLVM_STRIP NAMES llvm-strip llvm-strip-16 llvm-strip-15 llvm-strip-14)
+  set(XBPF_LOADER_SEEDS ${PROJECT_BINARY_DIR}/fuzz-corpus/fuzz_loader)
+  file(MAKE_DIRECTORY ${XBPF_LOADER_SEEDS})
+  if(XBPF_LLVM_STRIP AND XBPF_LOADER_OBJS)
+    set(seeds)
+    foreach(obj ${XBPF_LOADER_OBJS})
+      get_filename_component(base ${obj} NAME)
+      add_custom_command(OUTPUT ${XBPF_LOADER_SEEDS}/${base}
+        COMMAND ${XBPF_LLVM_STRIP} -g ${obj} -o ${XBPF_LOADER_SEEDS}/${base}
+        DEPENDS ${obj} VERBATIM)
+      list(APPEND seeds ${XBPF_LOADER_SEEDS}/${base})
+    endforeach()
+    add_custom_target(fuzz_loader_seeds ALL DEPENDS ${seeds})
+    add_test(NAME fuzz_loader_seeded
+             COMMAND fuzz_loader -runs=20000 -seed=1 -max_len=16384 ${XBPF_LOADER_SEEDS})
+  endif()
+endif()

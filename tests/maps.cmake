@@ -1,0 +1,9 @@
+# maps.cmake - tests of the maps module (src/maps) and the map helpers (src/helpers/hlp_maps.c):
+# user-space semantics per map type, pinning across processes, concurrency, helpers called
+# from programs, and the comparison with the Linux kernel through libbpf (skips without bpf()).
+xbpf_unit_test(test_maps ${CMAKE_CURRENT_LIST_DIR}/unit/test_maps.c)
+if(LIBBPF_FOUND)
+  xbpf_unit_test(test_maps_kernel ${CMAKE_CURRENT_LIST_DIR}/unit/test_maps_kernel.c)
+  target_link_libraries(test_maps_kernel PRIVATE PkgConfig::LIBBPF)
+endif()
+xbpf_unit_test(test_map_helpers ${CMAKE_CURRENT_LIST_DIR}/unit/test_map_helpers.c)
