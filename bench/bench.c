@@ -22,12 +22,17 @@
 
 uint64_t bench_native_hashmix(const uint8_t *), bench_native_checksum(const uint8_t *),
 	bench_native_sort(const uint8_t *), bench_native_collatz(const uint8_t *);
+uint64_t bench_native_parse64(const uint8_t *), bench_native_parse1500(const uint8_t *),
+	bench_native_empty(const uint8_t *);
 
 static struct bench_prog progs[] = {
 	{"hashmix", bench_native_hashmix},
 	{"checksum", bench_native_checksum},
 	{"sort", bench_native_sort},
 	{"collatz", bench_native_collatz},
+	{"parse64", bench_native_parse64},
+	{"parse1500", bench_native_parse1500},
+	{"empty", bench_native_empty},
 };
 #define NPROGS (sizeof progs / sizeof progs[0])
 

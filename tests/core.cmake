@@ -9,4 +9,16 @@ target_link_libraries(conformance PRIVATE xbpf_static)
 add_test(NAME conformance_interp COMMAND conformance --engine interp ${XBPF_SHARED_DIR}/conformance/tests)
 add_test(NAME conformance_switch COMMAND conformance --engine switch ${XBPF_SHARED_DIR}/conformance/tests)
 set_tests_properties(conformance_interp conformance_switch PROPERTIES PASS_REGULAR_EXPRESSION "313 passed, 0 failed")
-xbpf_fuzz_target(fuzz_vm ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_vm.c RUNS 3000)
+
+# fuzz_vm: like xbpf_fuzz_target(), but the VM core (src/vm, src/isa) is compiled into the
+# target with coverage instrumentation so libFuzzer is guided by the validator and the
+# interpreter, not just by the harness; the rest comes from the static library.
+if(XBPF_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
+  file(GLOB XBPF_CORE_FUZZ_SRC CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/vm/*.c ${PROJECT_SOURCE_DIR}/src/isa/*.c)
+  add_executable(fuzz_vm ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_vm.c ${XBPF_CORE_FUZZ_SRC})
+  target_include_directories(fuzz_vm PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(fuzz_vm PRIVATE -fsanitize=fuzzer)
+  target_link_options(fuzz_vm PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(fuzz_vm PRIVATE xbpf_static)
+  add_test(NAME fuzz_vm COMMAND fuzz_vm -runs=30000 -seed=1 -max_len=4096 ${CMAKE_CURRENT_LIST_DIR}/fuzz/corpus/fuzz_vm)
+endif()

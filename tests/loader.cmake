@@ -27,6 +27,11 @@ add_custom_target(loader_progs ALL DEPENDS ${XBPF_LOADER_OBJS})
 
 xbpf_unit_test(test_loader ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader.c)
 add_dependencies(test_loader loader_progs)
+if(LIBBPF_FOUND)
+  # libbpf's BTF API is the independent oracle of the CO-RE test against vmlinux
+  target_link_libraries(test_loader PRIVATE PkgConfig::LIBBPF)
+  target_compile_definitions(test_loader PRIVATE XBPF_HAVE_LIBBPF=1)
+endif()
 xbpf_unit_test(test_loader_corpus ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_corpus.c)
 set_tests_properties(test_loader_corpus PROPERTIES TIMEOUT 600)
 xbpf_unit_test(test_loader_mutate ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_mutate.c)
@@ -34,6 +39,13 @@ add_dependencies(test_loader_mutate loader_progs)
 set_tests_properties(test_loader_mutate PROPERTIES TIMEOUT 600)
 xbpf_script_test(cli_show ${PROJECT_SOURCE_DIR}/tests/cli/show.sh)
 xbpf_fuzz_target(fuzz_loader ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_loader.c RUNS 20000)
+if(TARGET fuzz_loader)
+  # The library is not built with coverage instrumentation; compiling the loader's sources
+  # into the target (they then take precedence over the archive's copies) lets libFuzzer
+  # see the loader's branches.
+  file(GLOB XBPF_LOADER_LIB_SRCS ${PROJECT_SOURCE_DIR}/src/loader/*.c)
+  target_sources(fuzz_loader PRIVATE ${XBPF_LOADER_LIB_SRCS})
+endif()
 if(TARGET fuzz_loader)
   # A second run that mutates real objects (the small test objects without DWARF, so
   # their section headers fit in max_len): libFuzzer adds inputs to its corpus directory,

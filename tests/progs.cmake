@@ -33,3 +33,12 @@ if(LIBBPF_FOUND)
   target_link_libraries(test_progs PRIVATE PkgConfig::LIBBPF)
   target_compile_definitions(test_progs PRIVATE XBPF_HAVE_LIBBPF=1)
 endif()
+
+# the same comparison with the other engines
+add_test(NAME test_progs_jit COMMAND test_progs)
+set_tests_properties(test_progs_jit PROPERTIES ENVIRONMENT "XBPF_TEST_ENGINE=jit")
+add_test(NAME test_progs_switch COMMAND test_progs)
+set_tests_properties(test_progs_switch PROPERTIES ENVIRONMENT "XBPF_TEST_ENGINE=switch")
+
+# `xbpf run OBJ` (tools/cmd_run_obj.c)
+xbpf_script_test(run_obj ${PROJECT_SOURCE_DIR}/tests/progs/run_obj.sh)

@@ -9,9 +9,12 @@
  * undefined function 'foo'"): in opts->log_buf when given, and in
  * xbpf_object__last_error() (per thread) always.
  *
- * Lifetime: programs and maps belong to their object; xbpf_object__close() frees them
- * (live maps and loaded programs are released by reference, so a struct xbpf_prog or
- * struct xbpf_map the caller took a reference on survives the object).
+ * Lifetime: programs and maps belong to their object; xbpf_object__close() frees the
+ * loaded programs and drops the object's references on its live maps (a struct xbpf_map
+ * the caller took a reference on with xbpf_map__get() survives the object).
+ *
+ * Thread safety: an object is used by one thread at a time; its loaded programs may run
+ * in any number of threads.
  */
 #ifndef XBPF_OBJECT_H
 #define XBPF_OBJECT_H

@@ -45,6 +45,20 @@ int ctx_copy_out(void *dst, uint32_t cap, uint32_t *size_out, const void *src, u
 	return n < size ? -ENOSPC : 0;
 }
 
+int ctx_fail(struct xbpf_test_run_opts *o, int err, const char *fmt, ...)
+{
+	if (o->log_buf && o->log_size && !o->log_buf[0]) {
+		size_t n = (size_t)snprintf(o->log_buf, o->log_size, "test_run: ");
+		if (n >= o->log_size)
+			return -err;
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(o->log_buf + n, o->log_size - n, fmt, ap);
+		va_end(ap);
+	}
+	return -err;
+}
+
 /* Write an error message into o->log_buf and return -err. */
 static int ctx_err(struct xbpf_test_run_opts *o, int err, const char *fmt, ...)
 {
@@ -71,7 +85,7 @@ static int copy_ctx_in(void *dst, size_t max, const void *in, size_t size)
 	return 0;
 }
 
-int ctx_raw_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o)
+int ctx_raw_setup(struct ctx_state *st, struct xbpf_test_run_opts *o)
 {
 	const void *in = o->data_in ? o->data_in : o->ctx_in;
 	size_t size = o->data_in ? o->data_size_in : o->ctx_size_in, max = size;
@@ -82,18 +96,22 @@ int ctx_raw_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o)
 	case XBPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
 	case XBPF_PROG_TYPE_TRACING:
 		if (o->data_in || o->ctx_size_in > CTX_MAX_TRACE_ARGS * 8)
-			return -EINVAL;
+			return ctx_fail(o, EINVAL, "a raw tracepoint/tracing program takes no data_in "
+					"and at most %d u64 arguments in ctx_in (got %u bytes)",
+					CTX_MAX_TRACE_ARGS, o->ctx_size_in);
 		max = CTX_MAX_TRACE_ARGS * 8;
 		break;
 	case XBPF_PROG_TYPE_KPROBE:
 		if (o->data_in)
-			return -EINVAL;
+			return ctx_fail(o, EINVAL, "a kprobe takes its struct pt_regs in ctx_in, "
+					"not data_in");
 		max = size = sizeof(struct xbpf_pt_regs);
 		in = o->ctx_in;
 		break;
 	default:
 		if (o->data_in)
-			return -EINVAL;
+			return ctx_fail(o, EINVAL, "program type %u takes its context in ctx_in, "
+					"not data_in", st->prog_type);
 		break;
 	}
 	st->mem_size = max;
@@ -103,7 +121,8 @@ int ctx_raw_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o)
 	int err = copy_ctx_in(st->mem, max, in,
 			      st->prog_type == XBPF_PROG_TYPE_KPROBE ? o->ctx_size_in : size);
 	if (err)
-		return err;
+		return ctx_fail(o, -err, "ctx_in has non-zero bytes past the %zu the context has",
+				max);
 	st->ctx = st->mem;
 	/* raw tracepoint args: only the given ones are readable, as the kernel checks */
 	st->ctx_size = st->prog_type == XBPF_PROG_TYPE_RAW_TRACEPOINT ||

@@ -29,6 +29,7 @@
 #define CTX_XDP_FRAME_SZ 4096u    /* the test run's frame: headroom + data + tailroom */
 #define CTX_XDP_TAILROOM 320u     /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
 #define CTX_XDP_FRAME_HDR 40u     /* sizeof(struct xdp_frame): adjust_head's lower limit */
+#define CTX_XDP_META_MAX 255u     /* xdp_metalen_invalid(): u8 skb_shared_info.meta_len */
 #define CTX_SKB_HEADROOM 64u      /* NET_SKB_PAD + NET_IP_ALIGN on x86-64 */
 #define CTX_ETH_HLEN 14u
 #define CTX_SKB_MAX_LEN 16064u    /* BPF_SKB_MAX_LEN: change_head/change_tail limit */
@@ -79,13 +80,17 @@ CTX_HIDDEN void ctx_pkt_free(struct ctx_state *st);
 
 /* Per context kind (ctx_xdp.c, ctx_skb.c, ctx_trace.c): build the context from opts,
  * and after the runs write data_out/ctx_out. Return 0 or -errno. */
-CTX_HIDDEN int ctx_xdp_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o);
+CTX_HIDDEN int ctx_xdp_setup(struct ctx_state *st, struct xbpf_test_run_opts *o);
 CTX_HIDDEN int ctx_xdp_finish(struct ctx_state *st, struct xbpf_test_run_opts *o);
-CTX_HIDDEN int ctx_skb_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o);
+CTX_HIDDEN int ctx_skb_setup(struct ctx_state *st, struct xbpf_test_run_opts *o);
 CTX_HIDDEN int ctx_skb_finish(struct ctx_state *st, struct xbpf_test_run_opts *o);
-CTX_HIDDEN int ctx_raw_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o);
+CTX_HIDDEN int ctx_raw_setup(struct ctx_state *st, struct xbpf_test_run_opts *o);
 CTX_HIDDEN int ctx_raw_finish(struct ctx_state *st, struct xbpf_test_run_opts *o);
 CTX_HIDDEN void ctx_free(struct ctx_state *st);
+
+/* Put "test_run: <message>" in o->log_buf (unless a message is there) and return -err. */
+CTX_HIDDEN int ctx_fail(struct xbpf_test_run_opts *o, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Copy `size` bytes of output into opts' buffer as bpf_test_finish does: truncated copy
  * and -ENOSPC when the buffer is too small; the full size is reported either way. */

@@ -98,12 +98,13 @@ void ctx_sync(struct ctx_state *st)
 
 /* ---- XDP ------------------------------------------------------------------------------ */
 
-int ctx_xdp_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o)
+int ctx_xdp_setup(struct ctx_state *st, struct xbpf_test_run_opts *o)
 {
 	uint32_t size = o->data_size_in, meta = 0;
 	uint32_t max = CTX_XDP_FRAME_SZ - CTX_XDP_HEADROOM - CTX_XDP_TAILROOM;
 	if (!o->data_in || size < CTX_ETH_HLEN || size > max)
-		return -EINVAL;
+		return ctx_fail(o, EINVAL, "xdp: data_in must be a packet of %u to %u bytes (got %u)",
+				CTX_ETH_HLEN, max, size);
 	st->has_ctx = o->ctx_in || o->ctx_out;
 	int err = 0;
 	if (st->has_ctx) {
@@ -112,20 +113,24 @@ int ctx_xdp_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o)
 		if (o->ctx_in) {
 			for (size_t i = msz; i < o->ctx_size_in; i++)
 				if (((const uint8_t *)o->ctx_in)[i])
-					return -E2BIG;
+					return ctx_fail(o, E2BIG, "xdp: ctx_in has non-zero bytes past "
+							"struct xdp_md");
 			memcpy(&st->md_io, o->ctx_in, o->ctx_size_in < msz ? o->ctx_size_in : msz);
 		}
 		struct xbpf_xdp_md *m = &st->md_io;
-		/* no user data before the metadata; metadata: <= 32 bytes, 4-aligned */
+		/* no user data before the metadata; metadata: <= 255 bytes, 4-aligned */
 		if (m->data_meta || m->data_end != size || m->data > m->data_end ||
-		    (m->data & 3) || m->data > 32 || m->egress_ifindex ||
+		    (m->data & 3) || m->data > CTX_XDP_META_MAX || m->egress_ifindex ||
 		    (!m->ingress_ifindex && m->rx_queue_index))
-			return -EINVAL;
+			return ctx_fail(o, EINVAL, "xdp: ctx_in (struct xdp_md) must have data_meta "
+					"0, data = metadata length (<= %u, 4-aligned), data_end = "
+					"data_size_in (%u), egress_ifindex 0, and rx_queue_index only "
+					"with ingress_ifindex", CTX_XDP_META_MAX, size);
 		meta = m->data;
 	}
 	err = ctx_pkt_alloc(st, CTX_XDP_FRAME_SZ);
 	if (err)
-		return err;
+		return ctx_fail(o, -err, "cannot map a packet buffer below 4 GiB");
 	st->data_meta = st->hard_start + CTX_XDP_HEADROOM - meta;
 	st->data = st->hard_start + CTX_XDP_HEADROOM;
 	st->data_end = st->data_meta + size;
@@ -210,7 +215,7 @@ static void skb_fake_sock(struct ctx_state *st, const uint8_t *nh, uint32_t len)
 	}
 }
 
-static int skb_ctx_in(struct ctx_state *st, const struct xbpf_test_run_opts *o)
+static int skb_ctx_in(struct ctx_state *st, struct xbpf_test_run_opts *o)
 {
 	st->has_ctx = o->ctx_in || o->ctx_out;
 	memset(&st->skb_io, 0, sizeof st->skb_io);
@@ -218,24 +223,30 @@ static int skb_ctx_in(struct ctx_state *st, const struct xbpf_test_run_opts *o)
 		return 0;
 	for (size_t i = sizeof st->skb_io; i < o->ctx_size_in; i++)
 		if (((const uint8_t *)o->ctx_in)[i])
-			return -E2BIG;
+			return ctx_fail(o, E2BIG, "skb: ctx_in has non-zero bytes past struct "
+					"__sk_buff");
 	memcpy(&st->skb_io, o->ctx_in,
 	       o->ctx_size_in < sizeof st->skb_io ? o->ctx_size_in : sizeof st->skb_io);
-	return skb_ctx_fields_ok(&st->skb_io) ? 0 : -EINVAL;
+	if (!skb_ctx_fields_ok(&st->skb_io))
+		return ctx_fail(o, EINVAL, "skb: ctx_in (struct __sk_buff) may set only mark, "
+				"priority, ingress_ifindex, ifindex, cb, tstamp, wire_len, gso_segs, "
+				"gso_size and hwtstamp");
+	return 0;
 }
 
-int ctx_skb_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o)
+int ctx_skb_setup(struct ctx_state *st, struct xbpf_test_run_opts *o)
 {
 	uint32_t size = o->data_size_in;
 	if (!o->data_in || size < CTX_ETH_HLEN || size > 4096 - CTX_SKB_HEADROOM - 320)
-		return -EINVAL;
+		return ctx_fail(o, EINVAL, "skb: data_in must be an Ethernet frame of %u to %u "
+				"bytes (got %u)", CTX_ETH_HLEN, 4096 - CTX_SKB_HEADROOM - 320, size);
 	int err = skb_ctx_in(st, o);
 	if (err)
 		return err;
 	const struct xbpf_sk_buff *in = &st->skb_io;
 	err = ctx_pkt_alloc(st, CTX_SKB_BUF);
 	if (err)
-		return err;
+		return ctx_fail(o, -err, "cannot map a packet buffer below 4 GiB");
 	uint8_t *frame = st->buf + CTX_SKB_DATA_OFF;
 	memcpy(frame, o->data_in, size);
 	st->hard_end = st->buf + CTX_SKB_BUF;
@@ -249,9 +260,10 @@ int ctx_skb_setup(struct ctx_state *st, const struct xbpf_test_run_opts *o)
 	skb_fake_sock(st, frame + CTX_ETH_HLEN, size - CTX_ETH_HLEN);
 	uint32_t len = (uint32_t)(st->data_end - st->data);
 	if (in->wire_len && (in->wire_len < len || in->wire_len > GSO_LEGACY_MAX_SIZE))
-		return -EINVAL;
+		return ctx_fail(o, EINVAL, "skb: wire_len %u is shorter than the packet (%u) or "
+				"longer than %u", in->wire_len, len, GSO_LEGACY_MAX_SIZE);
 	if (in->gso_segs > GSO_MAX_SEGS)
-		return -EINVAL;
+		return ctx_fail(o, EINVAL, "skb: gso_segs %u > %u", in->gso_segs, GSO_MAX_SEGS);
 	st->wire_len = in->wire_len ? in->wire_len : len;
 	st->dev_ifindex = in->ifindex > 1 ? in->ifindex : 1;
 	struct xbpf_sk_buff *s = &st->skb;

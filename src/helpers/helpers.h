@@ -50,10 +50,15 @@ HLP_HIDDEN uint64_t hlp_fail(struct xbpf_run_ctx *rc, int err, const char *helpe
 /* ---- safe reads (hlp_probe.c) ------------------------------------------------------- */
 /* Copy size bytes from an arbitrary address without faulting: 0 or -EFAULT. */
 HLP_HIDDEN int hlp_read_safe(struct xbpf_run_ctx *rc, void *dst, uint64_t src, size_t size);
+/* Tests: read through the pipe fallback even where process_vm_readv works. */
+HLP_HIDDEN void hlp_probe_use_pipe(bool on);
 /* Copy a NUL-terminated string of at most size bytes (the copy is always terminated):
  * the length including the NUL, or -EFAULT. size must be > 0. */
 HLP_HIDDEN long hlp_read_str_safe(struct xbpf_run_ctx *rc, char *dst, uint64_t src,
 				  size_t size);
+
+/* x86-64's csum_partial(): the 32-bit one's-complement partial sum of buf (hlp_misc.c). */
+HLP_HIDDEN uint32_t hlp_csum_partial(const void *buf, size_t len, uint32_t seed);
 
 /* ---- formatting (hlp_fmt.c): the kernel's bpf_bprintf_prepare + bstr_printf ---------- */
 #define HLP_MAX_PRINTF_ARGS 12   /* MAX_BPRINTF_VARARGS */

@@ -247,43 +247,50 @@ uint64_t hlp_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r
 
 /* ---- bpf_csum_diff ---------------------------------------------------------------------- */
 
-/* x86-64's csum_partial() over 32-bit-aligned data, given the words' plain sum: the
- * end-around-carry sum is 0 only when every input is 0, else the value in
- * [1, 2^32-1] congruent to the sum modulo 2^32-1. */
-static uint32_t csum_fold32(uint64_t sum, bool all_zero)
+uint32_t hlp_csum_partial(const void *buf, size_t len, uint32_t seed)
 {
-	if (all_zero)
+	/* x86-64 adds little-endian 64-bit words (the last one zero-padded) with end-around
+	 * carry and folds to 32 bits: 0 only when every input is 0, else the value in
+	 * [1, 2^32-1] congruent to the plain sum of the 32-bit words modulo 2^32-1. */
+	const uint8_t *p = buf;
+	uint64_t sum = seed;
+	bool zero = seed == 0;
+	for (size_t i = 0; i < len; i += 4) {
+		uint32_t w = 0;
+		memcpy(&w, p + i, len - i < 4 ? len - i : 4);
+		sum = (sum & 0xffffffffull) + (sum >> 32) + w; /* stays < 2^34 */
+		zero = zero && !w;
+	}
+	if (zero)
 		return 0;
 	uint32_t r = (uint32_t)(sum % 0xffffffffull);
 	return r ? r : 0xffffffffu;
 }
 
-/* (__be32 *from, u32 from_size, __be32 *to, u32 to_size, __wsum seed) */
+static uint32_t csum_add32(uint32_t a, uint32_t b)
+{
+	uint32_t r = a + b;
+	return r + (r < b);
+}
+
+/* (__be32 *from, u32 from_size, __be32 *to, u32 to_size, __wsum seed): Linux 6.13's
+ * version: csum_partial(to, seed) - csum_partial(from), folded to 16 bits, any sizes. */
 uint64_t hlp_csum_diff(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 		       struct xbpf_run_ctx *rc)
 {
-	uint32_t from_size = (uint32_t)r2, to_size = (uint32_t)r4;
-	uint64_t diff = (uint64_t)from_size + to_size;
-	if (((from_size | to_size) & 3) || diff > 512)
-		return HLP_ERR(EINVAL);
+	uint32_t from_size = (uint32_t)r2, to_size = (uint32_t)r4, ret = (uint32_t)r5;
 	if (!hlp_mem_ok(rc, "bpf_csum_diff", 1, r1, from_size, false) ||
 	    !hlp_mem_ok(rc, "bpf_csum_diff", 3, r3, to_size, false))
 		return HLP_ERR(EFAULT);
-	uint32_t seed = (uint32_t)r5;
-	uint64_t sum = seed;
-	bool zero = seed == 0;
-	for (uint32_t i = 0; i < from_size / 4; i++) {
-		uint32_t w;
-		memcpy(&w, (const uint8_t *)(uintptr_t)r1 + 4 * i, 4);
-		w = ~w;
-		sum += w;
-		zero = zero && !w;
-	}
-	for (uint32_t i = 0; i < to_size / 4; i++) {
-		uint32_t w;
-		memcpy(&w, (const uint8_t *)(uintptr_t)r3 + 4 * i, 4);
-		sum += w;
-		zero = zero && !w;
-	}
-	return csum_fold32(sum, zero);
+	const void *from = (const void *)(uintptr_t)r1, *to = (const void *)(uintptr_t)r3;
+	if (from_size && to_size)
+		ret = csum_add32(hlp_csum_partial(to, to_size, ret),
+				 ~hlp_csum_partial(from, from_size, 0));
+	else if (to_size)
+		ret = hlp_csum_partial(to, to_size, ret);
+	else if (from_size)
+		ret = ~hlp_csum_partial(from, from_size, ~ret);
+	ret = (ret & 0xffff) + (ret >> 16);
+	ret = (ret & 0xffff) + (ret >> 16);
+	return ret;
 }

@@ -81,7 +81,7 @@ uint64_t hlp_xdp_adjust_meta(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 	if (pos < (intptr_t)CTX_XDP_FRAME_HDR || pos > data)
 		return HLP_ERR(EINVAL);
 	intptr_t metalen = data - pos;
-	if ((metalen & 3) || metalen > 32)
+	if ((metalen & 3) || metalen > (intptr_t)CTX_XDP_META_MAX)
 		return HLP_ERR(EACCES);
 	st->data_meta = st->hard_start + pos;
 	resync(rc, st);
@@ -259,14 +259,11 @@ static uint16_t csum_fold(uint32_t s)
 	return (uint16_t)~s;
 }
 
-/* x86-64 csum_partial() of two 32-bit words with a seed (see hlp_csum_diff). */
+/* x86-64 csum_partial() of two 32-bit words with a seed. */
 static uint32_t csum_partial2(uint32_t a, uint32_t b, uint32_t seed)
 {
-	uint64_t sum = (uint64_t)a + b + seed;
-	if (!a && !b && !seed)
-		return 0;
-	uint32_t r = (uint32_t)(sum % 0xffffffffull);
-	return r ? r : 0xffffffffu;
+	uint32_t w[2] = {a, b};
+	return hlp_csum_partial(w, sizeof w, seed);
 }
 
 static uint16_t csum16_add(uint16_t a, uint16_t b)

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -22,10 +23,13 @@
 
 #define HLP_PAGE 4096u
 
-static _Thread_local int pipe_fd[2] = {-1, -1};
+/* One pipe for the process (only used where process_vm_readv is refused), used under a
+ * lock so concurrent runs never read each other's bytes. */
+static int pipe_fd[2] = {-1, -1};
+static pthread_mutex_t pipe_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Read through a pipe: write() validates the source address. */
-static int read_via_pipe(void *dst, uint64_t src, size_t size)
+static int read_via_pipe_locked(void *dst, uint64_t src, size_t size)
 {
 	if (pipe_fd[0] < 0 && pipe2(pipe_fd, O_NONBLOCK | O_CLOEXEC))
 		return -EFAULT;
@@ -44,9 +48,20 @@ static int read_via_pipe(void *dst, uint64_t src, size_t size)
 	return 0;
 }
 
+static int read_via_pipe(void *dst, uint64_t src, size_t size)
+{
+	pthread_mutex_lock(&pipe_lock);
+	int err = read_via_pipe_locked(dst, src, size);
+	pthread_mutex_unlock(&pipe_lock);
+	return err;
+}
+
+static _Atomic int no_vm_readv;
+
+void hlp_probe_use_pipe(bool on) { no_vm_readv = on; }
+
 static int read_other(void *dst, uint64_t src, size_t size)
 {
-	static _Atomic int no_vm_readv;
 	if (src + size < src)
 		return -EFAULT;
 	if (!no_vm_readv) {
@@ -99,17 +114,23 @@ long hlp_read_str_safe(struct xbpf_run_ctx *rc, char *dst, uint64_t src, size_t 
 	return (long)size;
 }
 
+/* The _kernel variants refuse user-space addresses with -ERANGE (copy_from_kernel_nofault
+ * _allowed). Here all memory is the process's; what stands for "user space" is the low
+ * range no mapping can have (below mmap_min_addr's default, 64 KiB), NULL included. */
+#define KERNEL_MIN_ADDR 0x10000u
+
 /* (void *dst, u32 size, const void *unsafe_ptr) */
 static uint64_t probe_read(const char *name, uint64_t r1, uint64_t r2, uint64_t r3,
-			   struct xbpf_run_ctx *rc)
+			   struct xbpf_run_ctx *rc, bool kernel)
 {
 	uint32_t size = (uint32_t)r2;
 	if (!hlp_mem_ok(rc, name, 1, r1, size, true))
 		return HLP_ERR(EFAULT);
 	void *dst = (void *)(uintptr_t)r1;
-	if (hlp_read_safe(rc, dst, r3, size)) {
+	int err = kernel && r3 < KERNEL_MIN_ADDR ? -ERANGE : hlp_read_safe(rc, dst, r3, size);
+	if (err) {
 		memset(dst, 0, size);
-		return HLP_ERR(EFAULT);
+		return HLP_ERR(-err);
 	}
 	return 0;
 }
@@ -132,7 +153,7 @@ static uint64_t probe_read_str(const char *name, uint64_t r1, uint64_t r2, uint6
 	if (!size)
 		return 0;
 	char *dst = (char *)(uintptr_t)r1;
-	long n = hlp_read_str_safe(rc, dst, r3, size);
+	long n = !user && r3 < KERNEL_MIN_ADDR ? -ERANGE : hlp_read_str_safe(rc, dst, r3, size);
 	if (n < 0) {
 		memset(dst, 0, size);
 		return (uint64_t)(int64_t)n;
@@ -145,19 +166,19 @@ static uint64_t probe_read_str(const char *name, uint64_t r1, uint64_t r2, uint6
 uint64_t hlp_probe_read(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			struct xbpf_run_ctx *rc)
 {
-	return probe_read("bpf_probe_read", r1, r2, r3, rc);
+	return probe_read("bpf_probe_read", r1, r2, r3, rc, false);
 }
 
 uint64_t hlp_probe_read_user(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			     struct xbpf_run_ctx *rc)
 {
-	return probe_read("bpf_probe_read_user", r1, r2, r3, rc);
+	return probe_read("bpf_probe_read_user", r1, r2, r3, rc, false);
 }
 
 uint64_t hlp_probe_read_kernel(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			       struct xbpf_run_ctx *rc)
 {
-	return probe_read("bpf_probe_read_kernel", r1, r2, r3, rc);
+	return probe_read("bpf_probe_read_kernel", r1, r2, r3, rc, true);
 }
 
 uint64_t hlp_probe_read_str(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,

@@ -199,6 +199,8 @@ static char *strip_objdump(char *s, uint8_t *raw, size_t *nraw)
 		q++;
 	if (q > p && q[0] == ' ' && q[1] == '<' && q[strlen(q) - 1] == ':')
 		return NULL; /* "0000000000000000 <func>:" */
+	if (p[0] == '<' && strstr(p, ">:") && !strstr(p, ">:")[2])
+		return NULL; /* "<L0>:" of --symbolize-operands */
 	q = p;
 	while (isdigit((unsigned char)*q))
 		q++;

@@ -18,8 +18,6 @@
 #include <string.h>
 #include "../vm/vm_internal.h"
 
-#define VM_MAX_INSNS 1000000
-
 /* Per-slot facts gathered by the first pass. */
 enum {
 	SLOT_LDDW_HI = 1 << 0,  /* second half of a lddw */

@@ -37,6 +37,7 @@ struct core_spec {        /* a parsed access string, resolved in the local BTF *
 	int idx[CORE_MAX_SPEC];
 	int len;
 	const char *names[CORE_MAX_SPEC]; /* member name per step ("" for array steps) */
+	bool array[CORE_MAX_SPEC];        /* step is an array index */
 	char path[256];       /* "struct sk_buff.cb[2]" for messages */
 };
 
@@ -105,6 +106,7 @@ static int local_path(const struct btf *btf, uint32_t root, struct core_spec *sp
 			struct btf_array_rec a;
 			memcpy(&a, btf_extra(t), sizeof(a));
 			sp->names[i] = "";
+			sp->array[i] = true;
 			if (pl < sizeof(sp->path))
 				pl += snprintf(sp->path + pl, sizeof(sp->path) - pl, "[%d]", sp->idx[i]);
 			t = btf_skip_mods(btf, a.type, &id);
@@ -165,6 +167,8 @@ static bool target_field(const struct btf *local, uint32_t lroot, const struct b
 		if (sp->names[i][0]) {
 			if (!find_member(tgt, f->type_id, sp->names[i], 0, f))
 				return false;
+		} else if (!sp->array[i]) {
+			continue; /* anonymous local member: its fields are found by name */
 		} else if (btf_kind(t) == BTF_K_ARRAY) {
 			struct btf_array_rec a;
 			memcpy(&a, btf_extra(t), sizeof(a));
@@ -175,7 +179,7 @@ static bool target_field(const struct btf *local, uint32_t lroot, const struct b
 			f->bit_off += (uint64_t)sp->idx[i] * es * 8;
 			f->bit_sz = 0;
 		} else {
-			return false; /* anonymous local member: its fields are found by name */
+			return false;
 		}
 	}
 	(void)local;
@@ -185,7 +189,7 @@ static bool target_field(const struct btf *local, uint32_t lroot, const struct b
 
 /* Value of a field relocation from a resolved target field. */
 static int field_value(const struct btf *tgt, const struct core_field *f, unsigned kind,
-		       uint64_t *val)
+		       uint64_t *val, uint32_t *mem_size)
 {
 	const struct btf_type_hdr *t = btf_skip_mods(tgt, f->type_id, NULL);
 	int64_t sz = btf_type_size(tgt, f->type_id);
@@ -209,6 +213,7 @@ static int field_value(const struct btf *tgt, const struct core_field *f, unsign
 	} else {
 		byte_off = bit_off / 8;
 		bit_sz = byte_sz * 8;
+		*mem_size = byte_sz;
 	}
 	switch (kind) {
 	case CORE_FIELD_BYTE_OFFSET: *val = byte_off; break;
@@ -273,7 +278,8 @@ static bool enum_value(const struct btf *local, uint32_t lid, const struct btf *
 
 /* Compute the value of one record. Returns 0, or -ENOENT when no target satisfies it. */
 static int core_value(const struct btf *local, const struct btf *tgt,
-		      const struct btf_core_todo *r, struct core_spec *sp, uint64_t *val)
+		      const struct btf_core_todo *r, struct core_spec *sp, uint64_t *val,
+		      uint32_t *mem_size)
 {
 	uint32_t lid;
 	const struct btf_type_hdr *lt = btf_skip_mods(local, r->type_id, &lid);
@@ -295,7 +301,7 @@ static int core_value(const struct btf *local, const struct btf *tgt,
 		if (field) {
 			struct core_field f;
 			if (target_field(local, lid, tgt, id, sp, &f))
-				return field_value(tgt, &f, r->kind, val);
+				return field_value(tgt, &f, r->kind, val, mem_size);
 		} else if (r->kind == CORE_ENUMVAL_EXISTS || r->kind == CORE_ENUMVAL_VALUE) {
 			int64_t v;
 			if (sp->len >= 1 && enum_value(local, lid, tgt, id, sp->idx[0], &v)) {
@@ -317,7 +323,10 @@ static int core_value(const struct btf *local, const struct btf *tgt,
 	return -ENOENT;
 }
 
-static int patch(struct xbpf_insn *insns, size_t cnt, uint32_t at, uint64_t val)
+/* Patch the instruction; a memory access of a field offset also takes the target
+ * field's size when that differs (a u32 that became a u64, as libbpf does). */
+static int patch(struct xbpf_insn *insns, size_t cnt, uint32_t at, uint64_t val,
+		 uint32_t mem_size)
 {
 	struct xbpf_insn *in = &insns[at];
 	uint8_t cls = XBPF_CLASS(in->code);
@@ -332,6 +341,11 @@ static int patch(struct xbpf_insn *insns, size_t cnt, uint32_t at, uint64_t val)
 		if (val > INT16_MAX)
 			return -ERANGE;
 		in->off = val;
+		static const uint8_t sizes[9] = {[1] = XBPF_B, [2] = XBPF_H, [4] = XBPF_W,
+						 [8] = XBPF_DW};
+		if (XBPF_MODE(in->code) == XBPF_MEM && mem_size <= 8 &&
+		    (mem_size == 1 || mem_size == 2 || mem_size == 4 || mem_size == 8))
+			in->code = (in->code & ~0x18) | sizes[mem_size];
 	} else {
 		return -EINVAL;
 	}
@@ -369,7 +383,8 @@ int ldr_core_apply(struct xbpf_object *obj, struct xbpf_program *p, struct xbpf_
 			return ldr_err(EINVAL, "prog '%s': CO-RE relocation %u at insn %u is malformed "
 				       "(kind %u, type %u)", p->name, i, r->insn, r->kind, r->type_id);
 		uint64_t val = 0;
-		int err = core_value(obj->btf, tgt, r, &sp, &val);
+		uint32_t mem_size = 0; /* target field size, for field offsets of non-bitfields */
+		int err = core_value(obj->btf, tgt, r, &sp, &val, &mem_size);
 		if (err == -ENOENT)
 			return ldr_err(EINVAL, "prog '%s': insn %u: CO-RE %s relocation of %s cannot "
 				       "be satisfied: not in the target BTF", p->name, r->insn,
@@ -377,7 +392,9 @@ int ldr_core_apply(struct xbpf_object *obj, struct xbpf_program *p, struct xbpf_
 		if (err)
 			return ldr_err(EINVAL, "prog '%s': insn %u: CO-RE %s relocation of %s is "
 				       "malformed", p->name, r->insn, kname, sp.path);
-		if (patch(insns, p->insn_cnt, r->insn, val))
+		if (r->kind != CORE_FIELD_BYTE_OFFSET)
+			mem_size = 0;
+		if (patch(insns, p->insn_cnt, r->insn, val, mem_size))
 			return ldr_err(EINVAL, "prog '%s': insn %u: CO-RE %s relocation of %s on an "
 				       "instruction it cannot patch (opcode %#x, value %llu)", p->name,
 				       r->insn, kname, sp.path, insns[r->insn].code,

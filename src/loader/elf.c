@@ -208,7 +208,7 @@ static bool is_data_name(const char *n)
 
 static int classify(struct xbpf_object *obj)
 {
-	obj->maps_sec = obj->btf_maps_sec = -1;
+	obj->btf_maps_sec = -1;
 	for (unsigned i = 1; i < obj->sec_cnt; i++) {
 		struct ldr_sec *s = &obj->secs[i];
 		const char *n = s->name;
@@ -220,8 +220,8 @@ static int classify(struct xbpf_object *obj)
 			s->kind = SEC_LICENSE;
 		else if (!strcmp(n, "version"))
 			s->kind = SEC_VERSION;
-		else if (!strcmp(n, "maps"))
-			s->kind = SEC_MAPS;
+		else if (!strcmp(n, "maps") || !strncmp(n, "maps/", 5))
+			s->kind = SEC_MAPS; /* "maps/NAME": one section per map (older loaders) */
 		else if (!strcmp(n, ".maps"))
 			s->kind = SEC_BTF_MAPS;
 		else if (!strcmp(n, ".BTF"))
@@ -233,11 +233,10 @@ static int classify(struct xbpf_object *obj)
 		else if ((s->type == SHT_PROGBITS || s->type == SHT_NOBITS) &&
 			 (s->flags & SHF_ALLOC) && is_data_name(n))
 			s->kind = SEC_DATA;
-		if (s->kind == SEC_MAPS || s->kind == SEC_BTF_MAPS) {
-			int *slot = s->kind == SEC_MAPS ? &obj->maps_sec : &obj->btf_maps_sec;
-			if (*slot >= 0)
+		if (s->kind == SEC_BTF_MAPS) {
+			if (obj->btf_maps_sec >= 0)
 				return ldr_err(EINVAL, "two '%s' sections", n);
-			*slot = i;
+			obj->btf_maps_sec = i;
 		}
 		if ((s->kind == SEC_PROG || s->kind == SEC_TEXT) && s->size % 8)
 			return ldr_err(EINVAL, "section '%s': size %zu is not a multiple of 8", n,

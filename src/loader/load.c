@@ -119,6 +119,23 @@ static int verify(struct xbpf_object *obj, struct xbpf_program *p, const struct 
 	return err;
 }
 
+/* The source line of the instruction a load error names ("insn 7 (...): ..."), as
+ * " -- file.c:12: text", or "". */
+static void source_of(const struct xbpf_program *p, const char *log, char *out, size_t size)
+{
+	unsigned idx;
+	struct xbpf_line_info li;
+	out[0] = 0;
+	const char *at = strstr(log, "insn ");
+	if (!at || sscanf(at, "insn %u", &idx) != 1 || xbpf_program__line_info(p, idx, &li))
+		return;
+	const char *f = strrchr(li.file, '/');
+	const char *text = li.line;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	snprintf(out, size, " -- %s:%u: %s", f ? f + 1 : li.file, li.line_num, text);
+}
+
 static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
 			const struct xbpf_object_load_opts *o)
 {
@@ -145,8 +162,11 @@ static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
 					 .prog_type = p->type};
 	p->prog = xbpf_prog__load(obj->vm, insns, p->insn_cnt, &lo);
 	if (!p->prog) {
-		err = ldr_err(errno, "prog '%s' (section '%s'): %s", p->name, p->sec_name,
-			      log[0] ? log : strerror(errno));
+		char src[160];
+		err = errno;
+		source_of(p, log, src, sizeof(src));
+		err = ldr_err(err, "prog '%s' (section '%s'): %s%s", p->name, p->sec_name,
+			      log[0] ? log : strerror(err), src);
 		goto out;
 	}
 	p->prog->loader_priv = p;

@@ -232,7 +232,7 @@ struct xbpf_object {
 	unsigned prog_cnt;
 	struct xbpf_object_map **maps;
 	unsigned map_cnt;
-	int maps_sec, btf_maps_sec, kconfig_map;
+	int btf_maps_sec, kconfig_map;
 	char license[128];
 	uint32_t kversion;
 	struct btf *btf;           /* .BTF, or NULL */

@@ -74,12 +74,14 @@ static int cmp_sym_value(const void *a, const void *b)
 	return x->value < y->value ? -1 : x->value > y->value;
 }
 
-static int legacy_map(struct xbpf_object *obj, const struct ldr_sym *s, size_t entry)
+static int legacy_map(struct xbpf_object *obj, unsigned si, const struct ldr_sym *s,
+		      size_t entry)
 {
-	const struct ldr_sec *sec = &obj->secs[obj->maps_sec];
+	const struct ldr_sec *sec = &obj->secs[si];
 	if (s->value % 4 || s->value > sec->size || sec->size - s->value < entry)
-		return ldr_err(EINVAL, "map '%s': definition at %#llx past the end of 'maps' (%zu "
-			       "bytes)", s->name, (unsigned long long)s->value, sec->size);
+		return ldr_err(EINVAL, "map '%s': definition at %#llx past the end of '%s' (%zu "
+			       "bytes)", s->name, (unsigned long long)s->value, sec->name,
+			       sec->size);
 	uint32_t f[16] = {0};
 	memcpy(f, sec->data + s->value, entry < sizeof(f) ? entry : sizeof(f));
 	struct xbpf_object_map *m = map_new(obj, s->name, XBPF_MAP_ORIGIN_LEGACY);
@@ -90,7 +92,7 @@ static int legacy_map(struct xbpf_object *obj, const struct ldr_sym *s, size_t e
 	m->value_size = f[2];
 	m->max_entries = f[3];
 	m->map_flags = f[4];
-	m->sec = obj->maps_sec;
+	m->sec = si;
 	m->sec_off = s->value;
 	bool of_maps = m->type == XBPF_MAP_TYPE_ARRAY_OF_MAPS ||
 		       m->type == XBPF_MAP_TYPE_HASH_OF_MAPS;
@@ -106,27 +108,27 @@ static int legacy_map(struct xbpf_object *obj, const struct ldr_sym *s, size_t e
 	return ldr_map_add(obj, m);
 }
 
-static int legacy_maps(struct xbpf_object *obj)
+static int legacy_maps(struct xbpf_object *obj, unsigned si)
 {
-	const struct ldr_sec *sec = &obj->secs[obj->maps_sec];
+	const struct ldr_sec *sec = &obj->secs[si];
 	const struct ldr_sym **syms = calloc(obj->sym_cnt + 1, sizeof(*syms));
 	unsigned n = 0;
 	if (!syms)
 		return ldr_err(ENOMEM, "out of memory");
 	for (unsigned i = 0; i < obj->sym_cnt; i++)
-		if (obj->syms[i].shndx == (unsigned)obj->maps_sec &&
+		if (obj->syms[i].shndx == si &&
 		    obj->syms[i].type != STT_SECTION && obj->syms[i].name[0])
 			syms[n++] = &obj->syms[i];
 	int err = 0;
 	if (n == 0) {
-		err = sec->size ? ldr_err(EINVAL, "'maps' section has %zu bytes but no map "
-					  "symbols", sec->size) : 0;
+		err = sec->size ? ldr_err(EINVAL, "'%s' section has %zu bytes but no map "
+					  "symbols", sec->name, sec->size) : 0;
 		goto out;
 	}
 	size_t entry = sec->size / n;
 	if (sec->size % n || entry < 16) {
-		err = ldr_err(EINVAL, "'maps' section: %zu bytes for %u maps is not a whole "
-			      "number of map definitions (>= 16 bytes each)", sec->size, n);
+		err = ldr_err(EINVAL, "'%s' section: %zu bytes for %u maps is not a whole "
+			      "number of map definitions (>= 16 bytes each)", sec->name, sec->size, n);
 		goto out;
 	}
 	qsort(syms, n, sizeof(*syms), cmp_sym_value);
@@ -135,7 +137,7 @@ static int legacy_maps(struct xbpf_object *obj)
 			err = ldr_err(EINVAL, "maps '%s' and '%s' share a definition",
 				      syms[i - 1]->name, syms[i]->name);
 		else
-			err = legacy_map(obj, syms[i], entry);
+			err = legacy_map(obj, si, syms[i], entry);
 	}
 out:
 	free(syms);
@@ -457,12 +459,30 @@ int ldr_kconfig_off(const struct xbpf_object *obj, const struct ldr_sym *sym)
 	return -ENOENT;
 }
 
+/* Sizes the kernel fixes: a perf event array's key and value are 4-byte ints (and it
+ * has one slot per CPU unless max_entries says otherwise); ring buffers have none. */
+static void fill_defaults(struct xbpf_object_map *m)
+{
+	/* __type(value, ...) of a ring buffer or perf event array only documents its
+	 * records (bpf2go does that); the kernel's maps have fixed sizes */
+	if (m->type == XBPF_MAP_TYPE_RINGBUF) {
+		m->key_size = m->value_size = 0;
+		return;
+	}
+	if (m->type != XBPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return;
+	m->key_size = m->value_size = 4;
+	if (!m->max_entries)
+		m->max_entries = xbpf_num_cpus();
+}
+
 /* Collect every map definition of the object (see the top of the file for the order). */
 int ldr_collect_maps(struct xbpf_object *obj)
 {
 	int err = 0;
-	if (obj->maps_sec >= 0)
-		err = legacy_maps(obj);
+	for (unsigned i = 1; !err && i < obj->sec_cnt; i++)
+		if (obj->secs[i].kind == SEC_MAPS)
+			err = legacy_maps(obj, i);
 	if (!err && obj->btf_maps_sec >= 0)
 		err = btf_maps(obj);
 	if (!err)
@@ -471,6 +491,7 @@ int ldr_collect_maps(struct xbpf_object *obj)
 		err = kconfig_map(obj);
 	for (unsigned i = 0; !err && i < obj->map_cnt; i++) {
 		struct xbpf_object_map *m = obj->maps[i];
+		fill_defaults(m);
 		if (m->legacy_inner_idx >= 0 && (unsigned)m->legacy_inner_idx >= obj->map_cnt)
 			err = ldr_err(EINVAL, "map '%s': inner map index %d out of range", m->name,
 				      m->legacy_inner_idx);

@@ -248,12 +248,13 @@ static bool legacy_tc_name(const char *n)
 	       !strncmp(n, "tail-", 5);
 }
 
-/* Votes of one program: +1 per XDP sign, -1 per tc sign. Signs: helpers only one of the
- * two program types has; the entry block's context loads (xdp_md: data at 0, data_end
- * at 4; __sk_buff: data at 76, data_end at 80). */
+/* Votes of one program: positive for XDP signs, negative for tc signs. Signs: helpers
+ * only one of the two program types has; the entry block loading both packet pointers
+ * from the context (xdp_md: data at 0, data_end at 4; __sk_buff: 76 and 80). */
 static int vote(const struct xbpf_program *p)
 {
 	int v = 0;
+	unsigned seen = 0; /* bits: off 0, off 4, off 76, off 80 */
 	uint16_t ctx = 1u << 2; /* registers holding the context: r1 */
 	bool entry = true;
 	for (size_t i = 0; i < p->main_cnt; i++) {
@@ -275,14 +276,15 @@ static int vote(const struct xbpf_program *p)
 			ctx = (ctx & ~(1u << (in->dst_reg + 1))) |
 			      ((ctx >> (in->src_reg + 1) & 1) << (in->dst_reg + 1));
 		} else if (cls == XBPF_LDX && (ctx >> (in->src_reg + 1) & 1)) {
-			v += in->off == 0 || in->off == 4 ? 1 : in->off == 76 || in->off == 80 ? -1 : 0;
+			seen |= in->off == 0 ? 1 : in->off == 4 ? 2 : in->off == 76 ? 4 :
+				in->off == 80 ? 8 : 0;
 			ctx &= ~(1u << (in->dst_reg + 1));
 		} else if (cls == XBPF_ALU || cls == XBPF_ALU64 || cls == XBPF_LD ||
 			   cls == XBPF_LDX) {
 			ctx &= ~(1u << (in->dst_reg + 1));
 		}
 	}
-	return v;
+	return v + ((seen & 3) == 3) - ((seen & 12) == 12);
 }
 
 /* Programs whose section follows no convention take the type of the object's other

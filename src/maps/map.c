@@ -4,8 +4,8 @@
  * points the helpers call, and the vm_map_* hooks the core uses for lddw.
  *
  * Invariants: a struct xbpf_map is immutable after creation except its reference counts;
- * every piece of mutable map state lives in the arena (or, for PROG_ARRAY and the map-in-map types, in
- * slots updated with atomic exchanges).
+ * every piece of mutable map state lives in the arena (or, for PROG_ARRAY and the
+ * map-in-map types, in slots updated with atomic exchanges).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -266,6 +266,11 @@ static void *arena_map(int fd, const struct map_arena *p)
 		errno = err;
 		return NULL;
 	}
+#ifdef MADV_POPULATE_WRITE
+	/* the kernel allocates a ring buffer's pages at creation: do the same, so producers
+	 * never take page faults (best effort) */
+	madvise(b + p->data_off, data, MADV_POPULATE_WRITE);
+#endif
 	return b;
 }
 
@@ -435,11 +440,11 @@ struct xbpf_map *xbpf_map__create(enum xbpf_map_type type, uint32_t key_size,
 	    getrandom(&m->a->u.h.seed, sizeof m->a->u.h.seed, GRND_NONBLOCK) < 0)
 		m->a->u.h.seed = (uint32_t)(uintptr_t)m;
 	handle_params(m);
+	if (ops->attach)
+		ops->attach(m);
 	if ((type == XBPF_MAP_TYPE_ARRAY_OF_MAPS || type == XBPF_MAP_TYPE_HASH_OF_MAPS) &&
 	    (err = inner_template(m, opts)))
 		return create_fail(m, -1, err);
-	if (ops->attach)
-		ops->attach(m);
 	if (ops->init)
 		ops->init(m);
 	if ((err = reg_add(m)))
@@ -604,9 +609,22 @@ static int arena_hdr_ok(const struct map_arena *p, uint64_t fsize)
 		return -EINVAL;
 	struct map_arena q = *p;   /* recompute the layout: the header must be consistent */
 	if (ops_for(p->type)->check(&q) || ops_for(p->type)->layout(&q) ||
-	    q.file_size != p->file_size || q.map_size != p->map_size)
+	    q.file_size != p->file_size || q.map_size != p->map_size ||
+	    q.data_off != p->data_off)
 		return -EINVAL;
-	return 0;
+	/* the layout half of the type-specific header must be the computed one */
+	bool same;
+	switch (p->type) {
+	case XBPF_MAP_TYPE_LPM_TRIE: same = q.u.lpm.elem_size == p->u.lpm.elem_size; break;
+	case XBPF_MAP_TYPE_RINGBUF: same = q.u.rb.mask == p->u.rb.mask; break;
+	case XBPF_MAP_TYPE_PERF_EVENT_ARRAY: same = q.u.pe.slots_off == p->u.pe.slots_off; break;
+	default:
+		same = ops_for(p->type) != &map_hash_ops ||
+		       (q.u.h.nbuckets == p->u.h.nbuckets && q.u.h.elem_size == p->u.h.elem_size &&
+			q.u.h.buckets_off == p->u.h.buckets_off &&
+			q.u.h.elems_off == p->u.h.elems_off);
+	}
+	return same ? 0 : -EINVAL;
 }
 
 struct xbpf_map *xbpf_map__open_pinned(const char *path)

@@ -10,7 +10,8 @@
  * free list (free_lock). Writers lock the bucket (LRU maps: the map-wide lock, which also
  * guards the LRU list); readers walk chains without locks (links are published with
  * release stores), as the kernel's RCU readers do. Updating an existing key copies the
- * value in place.
+ * value in place without the bucket lock (as a program's lookup-and-store would; the
+ * kernel's in-place BPF_F_LOCK and per-CPU updates do the same).
  *
  * LRU: new and updated elements go to the head of the list; lookups set a reference bit;
  * eviction takes the tail, giving referenced elements a second chance (the kernel's
@@ -157,7 +158,8 @@ static inline map_lock_t *wlock(struct xbpf_map *m, struct hbucket *b)
 static uint32_t find(struct xbpf_map *m, struct hbucket *b, const void *key, uint32_t h)
 {
 	uint32_t idx = LOAD(&b->head);
-	for (uint32_t steps = 0; idx && steps <= m->max_entries; steps++) {
+	for (uint32_t steps = 0; idx && idx <= m->max_entries && steps <= m->max_entries;
+	     steps++) {
 		struct helem *e = E(m, idx);
 		if (e->hash == h && key_eq(m, ekey(e), key))
 			return idx;
@@ -172,6 +174,8 @@ static uint32_t elem_alloc(struct xbpf_map *m)
 	struct map_arena *a = m->a;
 	uint32_t idx = 0;
 	map_lock(&a->u.h.free_lock);
+	if (a->u.h.free_head > m->max_entries)   /* corrupted (shared file): drop the list */
+		a->u.h.free_head = 0;
 	if (a->u.h.free_head) {
 		idx = a->u.h.free_head;
 		a->u.h.free_head = E(m, idx)->next;
@@ -226,7 +230,7 @@ static void lru_push_head(struct xbpf_map *m, uint32_t idx)
 static bool chain_unlink(struct xbpf_map *m, struct hbucket *b, uint32_t idx)
 {
 	uint32_t *link = &b->head;
-	while (*link) {
+	for (uint32_t n = 0; *link && *link <= m->max_entries && n <= m->max_entries; n++) {
 		if (*link == idx) {
 			STORE(link, E(m, idx)->next);
 			return true;
@@ -242,6 +246,8 @@ static uint32_t lru_evict(struct xbpf_map *m)
 	struct map_arena *a = m->a;
 	for (uint64_t n = 0; n <= 2ull * m->max_entries && a->u.h.lru_tail; n++) {
 		uint32_t idx = a->u.h.lru_tail;
+		if (idx > m->max_entries)
+			return 0;   /* corrupted (shared file) */
 		struct helem *e = E(m, idx);
 		lru_unlink(m, idx);
 		if (__atomic_exchange_n(&e->ref, 0, __ATOMIC_RELAXED) && n < m->max_entries) {
@@ -308,10 +314,24 @@ static long hash_update_raw(struct xbpf_map *m, const void *key, const void *val
 {
 	uint32_t h = key_hash(m, key);
 	struct hbucket *b = B(m, h);
-	map_lock_t *l = wlock(m, b);
 	bool lru = map_is_lru(m->type);
-	map_lock(l);
+	/* Existing key: write in place without the bucket lock, as a program storing through
+	 * a looked-up value pointer does (LRU: mark it referenced instead of moving it). */
 	uint32_t idx = find(m, b, key, h);
+	if (idx) {
+		if ((flags & 3) == XBPF_NOEXIST)
+			return -EEXIST;
+		struct helem *e = E(m, idx);
+		write_values(m, e, value, flags, cpu, false);
+		if (lru && !__atomic_load_n(&e->ref, __ATOMIC_RELAXED))
+			__atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if ((flags & 3) == XBPF_EXIST)
+		return -ENOENT;
+	map_lock_t *l = wlock(m, b);
+	map_lock(l);
+	idx = find(m, b, key, h);   /* inserted meanwhile? */
 	if (idx) {
 		if ((flags & 3) == XBPF_NOEXIST) {
 			map_unlock(l);
@@ -324,10 +344,6 @@ static long hash_update_raw(struct xbpf_map *m, const void *key, const void *val
 		}
 		map_unlock(l);
 		return 0;
-	}
-	if ((flags & 3) == XBPF_EXIST) {
-		map_unlock(l);
-		return -ENOENT;
 	}
 	idx = elem_alloc(m);
 	if (!idx && lru)
@@ -472,7 +488,8 @@ static long hash_for_each(struct xbpf_map *m, unsigned cpu,
 	struct hbucket *bs = (struct hbucket *)m->h_buckets;
 	for (uint32_t i = 0; i < m->a->u.h.nbuckets; i++) {
 		uint32_t idx = LOAD(&bs[i].head);
-		for (uint32_t steps = 0; idx && steps <= m->max_entries; steps++) {
+		for (uint32_t steps = 0; idx && idx <= m->max_entries && steps <= m->max_entries;
+		     steps++) {
 			struct helem *e = E(m, idx);
 			uint32_t nx = LOAD(&e->next);
 			uint8_t *v = evalue(m, e) + (m->ncpus > 1 ? cpu * (uint64_t)m->vstride : 0);
@@ -563,7 +580,6 @@ static void hom_release(struct xbpf_map *m)
 const struct map_ops map_hash_of_maps_ops = {
 	.check = hash_check,
 	.layout = hash_layout,
-	.attach = hash_attach,
 	.attach = hash_attach,
 	.lookup = hom_lookup,
 	.update = hom_update,

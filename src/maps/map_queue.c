@@ -35,12 +35,23 @@ static uint8_t *slot(struct xbpf_map *m, uint32_t i)
 	return m->base + m->a->data_off + (uint64_t)i * m->vstride;
 }
 
+/* Keep the shared indexes in range (a corrupted pinned file must not make us overrun). */
+static void queue_sane(struct xbpf_map *m)
+{
+	struct map_arena *a = m->a;
+	a->u.q.head %= m->max_entries;
+	a->u.q.tail %= m->max_entries;
+	if (a->u.q.count > m->max_entries)
+		a->u.q.count = m->max_entries;
+}
+
 static long queue_push(struct xbpf_map *m, const void *value, uint64_t flags)
 {
 	if ((flags & XBPF_NOEXIST) || flags > XBPF_EXIST)
 		return -EINVAL;
 	struct map_arena *a = m->a;
 	map_lock(&a->lock);
+	queue_sane(m);
 	if (a->u.q.count == m->max_entries) {
 		if (!(flags & XBPF_EXIST)) {
 			map_unlock(&a->lock);
@@ -60,6 +71,7 @@ static long queue_pop(struct xbpf_map *m, void *value, bool remove)
 {
 	struct map_arena *a = m->a;
 	map_lock(&a->lock);
+	queue_sane(m);
 	if (!a->u.q.count) {
 		map_unlock(&a->lock);
 		return -ENOENT;

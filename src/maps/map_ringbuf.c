@@ -209,12 +209,16 @@ int xbpf_ring_buffer__consume(struct xbpf_ring_buffer *rb)
 		uint64_t prod = atomic_load_explicit(&a->rb_prod_pos, memory_order_acquire);
 		if (cons >= prod)
 			return n;
+		if (prod - cons > a->u.rb.mask + 1)
+			return -EINVAL;   /* corrupted positions */
 		while (cons < prod) {
 			uint32_t *hdr = (uint32_t *)(rb_data(m) + (cons & a->u.rb.mask));
 			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 			if (len & MAP_RB_BUSY_BIT)
 				return n;
 			uint32_t sz = len & ~(MAP_RB_BUSY_BIT | MAP_RB_DISCARD_BIT);
+			if (sz > a->u.rb.mask + 1 - MAP_RB_HDR_SZ)
+				return -EINVAL;   /* corrupted record header */
 			cons += map_round_up((uint64_t)sz + MAP_RB_HDR_SZ, 8);
 			int err = 0;
 			if (!(len & MAP_RB_DISCARD_BIT)) {
@@ -426,6 +430,8 @@ int xbpf_perf_buffer__consume(struct xbpf_perf_buffer *pb)
 		while (cons < prod) {
 			uint32_t hdr[2];
 			ring_get(buf, bsz, cons, hdr, 8);
+			if (hdr[0] > bsz - 8 || prod - cons > bsz)
+				break;   /* corrupted slot */
 			ring_get(buf, bsz, cons + 8, pb->scratch, hdr[0]);
 			cons += 8 + map_round_up(hdr[0], 8);
 			atomic_store_explicit(&s->cons, cons, memory_order_release);

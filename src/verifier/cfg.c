@@ -114,11 +114,11 @@ static int check_jumps(struct vrf_env *env)
 			if (env->ops[t] == OP_LDDW_HI)
 				return bad_insn(env, (uint32_t)i, "a jump may not land on the second "
 						"half of a lddw", "jump into the middle of lddw");
-			env->prune[t] = 1;
-			if (form != FORM_JA && form != FORM_JA32 && i + 1 < env->cnt)
+			env->prune[t] = t <= (int64_t)i ? 2 : (env->prune[t] ? env->prune[t] : 1);
+			if (form != FORM_JA && form != FORM_JA32 && i + 1 < env->cnt && !env->prune[i + 1])
 				env->prune[i + 1] = 1;
 		}
-		if ((form == FORM_CALL || form == FORM_CALL_LOCAL) && i + 1 < env->cnt)
+		if ((form == FORM_CALL || form == FORM_CALL_LOCAL) && i + 1 < env->cnt && !env->prune[i + 1])
 			env->prune[i + 1] = 1;
 		if (form == FORM_CALLX)
 			return bad_insn(env, (uint32_t)i, "call helpers by constant id (call N)",
@@ -224,14 +224,17 @@ int vrf_cfg(struct vrf_env *env)
 	size_t n = env->cnt;
 	env->ops = vrf_alloc(env, n * sizeof *env->ops);
 	env->live = vrf_alloc(env, n * sizeof *env->live);
+	env->dem_regs = vrf_alloc(env, n * sizeof *env->dem_regs);
+	env->dem_slots = vrf_alloc(env, n * sizeof *env->dem_slots);
 	env->prune = vrf_alloc(env, n);
 	env->subprog_of = vrf_alloc(env, n * sizeof *env->subprog_of);
 	env->stored = vrf_alloc(env, n * sizeof *env->stored);
-	if (!env->ops || !env->live || !env->prune || !env->subprog_of || !env->stored)
+	if (!env->ops || !env->live || !env->dem_regs || !env->dem_slots || !env->prune || !env->subprog_of || !env->stored)
 		return vrf_reject(env, NULL, -ENOMEM, "the program is too large for the memory "
 				  "limit", "out of memory");
 	if ((err = decode_all(env)) || (err = find_subprogs(env)) || (err = check_jumps(env)))
 		return err;
 	liveness(env);
+	vrf_precision(env);
 	return 0;
 }

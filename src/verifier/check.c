@@ -105,18 +105,30 @@ static void complete_states(struct vrf_env *env, size_t depth)
 static int visit(struct vrf_env *env, struct vrf_state *st)
 {
 	unsigned n = 0;
-	for (struct vrf_stored *s = env->stored[st->pc]; s; s = s->next, n++) {
+	for (struct vrf_stored **pp = &env->stored[st->pc], *s; (s = *pp) != NULL;) {
 		if (s->complete) {
 			if (vrf_state_subsumes(env, s->st, st, false)) {
+				s->hits++;
 				vrf_state_free(env, st);
 				return 1;
+			}
+			if (++s->misses > s->hits * 3 + 3) { /* rarely useful: forget it */
+				*pp = s->next;
+				vrf_state_free(env, s->st);
+				vrf_free(env, s, sizeof *s);
+				continue;
 			}
 		} else if (vrf_state_subsumes(env, s->st, st, true)) {
 			return vrf_reject(env, st, -EACCES, "the loop's state does not change between "
 					  "iterations, so it may never end: give it a bound the "
 					  "verifier can see", "infinite loop detected at insn %u", st->pc);
 		}
+		pp = &s->next;
+		n++;
 	}
+	/* store sparsely (as the kernel does), but always at loop heads */
+	if (env->prune[st->pc] != 2 && (st->since_store_jmps < 2 || st->since_store_insns < 8))
+		return 0;
 	if (n >= MAX_STORED_PER_INSN)
 		return 0;
 	struct vrf_stored *s = vrf_alloc(env, sizeof *s);
@@ -134,6 +146,7 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 		}
 		env->incomplete = a;
 	}
+	st->since_store_insns = st->since_store_jmps = 0;
 	s->st = copy;
 	s->depth = (uint32_t)env->npending;
 	s->next = env->stored[st->pc];
@@ -415,6 +428,9 @@ static int run_path(struct vrf_env *env, struct vrf_state *st)
 				return err;
 			}
 		}
+		st->since_store_insns++;
+		if (isa_is_jump(env->op))
+			st->since_store_jmps++;
 		err = step(env, st, &next);
 		if (!err && env->log_level >= 2)
 			vrf_log_insn(env, st, pc);

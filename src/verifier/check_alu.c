@@ -94,17 +94,18 @@ static int ptr_alu(struct vrf_env *env, struct vrf_state *st, enum sc_op sop,
 	const struct xbpf_insn *in = &env->insns[env->pc];
 	const char *sym = isa_table[env->op].ksym;
 	bool dp = vrf_is_ptr(dst), sp = vrf_is_ptr(src);
+	if (sop == SC_SUB && dp && (sp || !is64)) {
+		/* pointer differences (and 32-bit subtractions) are plain numbers */
+		vrf_mark_unknown(dst);
+		if (!is64)
+			dst->v = sc_trunc(dst->v, 4);
+		return 0;
+	}
 	if (!is64)
 		return vrf_reject(env, st, -EACCES, "pointers are 64-bit: use 64-bit arithmetic "
 				  "(r registers, not w)", "R%u 32-bit pointer arithmetic prohibited",
 				  regno);
 	if (dp && sp) {
-		bool same = dst->type == src->type && dst->map == src->map &&
-			    dst->frame == src->frame;
-		if (sop == SC_SUB && same && !dst->maybe_null && !src->maybe_null) {
-			vrf_mark_unknown(dst);
-			return 0;
-		}
 		return vrf_reject(env, st, -EACCES, "only a scalar may be added to a pointer",
 				  "R%u pointer %s pointer prohibited", regno, sym);
 	}

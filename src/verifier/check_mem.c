@@ -382,6 +382,11 @@ int vrf_check_atomic(struct vrf_env *env, struct vrf_state *st)
 		return vrf_reject(env, st, -EACCES, "atomic operations work on the stack and map "
 				  "values only", "BPF_ATOMIC stores into R%u %s is not allowed",
 				  in->dst_reg, vrf_type_name(dst));
+	uint64_t low = (uint64_t)((int64_t)dst->off + in->off) + dst->v.t.value;
+	if ((dst->type == VT_MEM && !dst->ref) || ((low | dst->v.t.mask) & (size - 1)))
+		return vrf_reject(env, st, -EACCES, "atomic operations need an address aligned to "
+				  "their size", "misaligned atomic access of %u bytes at R%u off %d",
+				  size, in->dst_reg, (int)((int64_t)dst->off + in->off));
 	if (dst->type == VT_STACK) {
 		int64_t lo, hi;
 		int idx;

@@ -190,12 +190,14 @@ static bool sc_equal(const struct vrf_scalar *a, const struct vrf_scalar *b)
 }
 
 static bool regsafe(const struct vrf_reg *old, const struct vrf_reg *cur, bool exact,
-		    struct idmap *m)
+		    struct idmap *m, bool precise)
 {
 	if (old->type == VT_NOT_INIT)
 		return !exact || cur->type == VT_NOT_INIT;
 	if (old->type != cur->type)
 		return false;
+	if (old->type == VT_SCALAR && !precise && !exact)
+		return true; /* its value can no longer influence any check */
 	bool vals = exact ? sc_equal(&old->v, &cur->v) : sc_includes(&old->v, &cur->v);
 	if (!vals)
 		return false;
@@ -223,7 +225,7 @@ static bool byte_safe(uint8_t ok, uint8_t ck, const struct vrf_slot *cs)
 }
 
 static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, bool exact,
-		      struct idmap *m)
+		      struct idmap *m, uint64_t precise)
 {
 	static const struct vrf_slot empty;
 	int n = old->nslots > cur->nslots ? old->nslots : cur->nslots;
@@ -235,7 +237,14 @@ static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, 
 				return false;
 		}
 		if (os->kind[0] == SB_SPILL) {
-			if (cs->kind[0] != SB_SPILL || !regsafe(&os->spill, &cs->spill, exact, m))
+			bool p = i >= 64 || (precise >> i & 1);
+			if (!exact && !p && os->spill.type == VT_SCALAR && cs->kind[0] != SB_SPILL) {
+				for (int b = 0; b < 8; b++)   /* any initialised data will do */
+					if (cs->kind[b] == SB_INVALID)
+						return false;
+				continue;
+			}
+			if (cs->kind[0] != SB_SPILL || !regsafe(&os->spill, &cs->spill, exact, m, p))
 				return false;
 			continue;
 		}
@@ -258,12 +267,16 @@ bool vrf_state_subsumes(struct vrf_env *env, const struct vrf_state *old,
 		const struct vrf_frame *of = old->frames[i], *cf = cur->frames[i];
 		if (of->callsite != cf->callsite)
 			return false;
-		uint16_t live = i == cur->curframe ? env->live[cur->pc]
-			: (env->live[cur->frames[i + 1]->callsite + 1] & 0x3c0);
+		uint32_t at = i == cur->curframe ? cur->pc : cur->frames[i + 1]->callsite + 1;
+		uint16_t live = env->live[at], prec = env->dem_regs[at];
+		uint64_t sprec = i == cur->curframe ? env->dem_slots[at] : ~0ull;
+		if (i != cur->curframe)
+			live &= 0x3c0;
 		for (int r = 0; r < XBPF_NREGS; r++)
-			if ((live >> r & 1) && !regsafe(&of->regs[r], &cf->regs[r], exact, &m))
+			if ((live >> r & 1) &&
+			    !regsafe(&of->regs[r], &cf->regs[r], exact, &m, prec >> r & 1))
 				return false;
-		if (!stacksafe(of, cf, exact, &m))
+		if (!stacksafe(of, cf, exact, &m, sprec))
 			return false;
 	}
 	for (uint32_t i = 0; i < old->nrefs; i++)

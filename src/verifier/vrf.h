@@ -94,12 +94,15 @@ struct vrf_state {
 	uint32_t ref_pc[16];       /* where each was acquired */
 	uint32_t lock_id;          /* held spin lock (map value id), 0 none */
 	const struct vrf_path *path;
+	uint32_t since_store_insns; /* instructions and jumps since a state was stored */
+	uint32_t since_store_jmps;
 };
 
 struct vrf_stored {            /* a state kept for pruning at one instruction */
 	struct vrf_stored *next;
 	struct vrf_state *st;
 	uint32_t depth;            /* pending-stack depth when stored */
+	uint32_t hits, misses;
 	bool complete;
 };
 
@@ -113,6 +116,8 @@ struct vrf_env {
 	size_t cnt;
 	uint16_t *ops;             /* decoded enum xbpf_op per insn */
 	uint16_t *live;            /* registers live before each insn (bit i: ri) */
+	uint16_t *dem_regs;        /* registers whose exact value may matter (precise.c) */
+	uint64_t *dem_slots;       /* stack slots (of the own frame) likewise */
 	uint8_t *prune;            /* prune point flags */
 	uint32_t *subprog_of;      /* subprogram index of each insn */
 	struct vrf_subprog *subprogs;
@@ -182,6 +187,9 @@ VRF_HIDDEN void vrf_for_each_reg(struct vrf_state *st, void (*fn)(struct vrf_reg
 /* Decode, check structure, find subprograms, prune points and register liveness.
  * 0 or -errno with the error recorded. */
 VRF_HIDDEN int vrf_cfg(struct vrf_env *env);
+
+/* Static precision analysis (precise.c): fills env->dem_regs/dem_slots. */
+VRF_HIDDEN void vrf_precision(struct vrf_env *env);
 
 /* ---- exploration (check.c) ---- */
 VRF_HIDDEN int vrf_explore(struct vrf_env *env);

@@ -100,6 +100,26 @@ __attribute__((cold, noinline)) static int helper_stop(struct xbpf_run_ctx *rc,
 	return INTERP_TAIL;
 }
 
+/* The budget in bytes of decoded code; budgets past 2^60 slots count as unlimited. */
+static inline uint64_t budget_to_bytes(uint64_t slots)
+{
+	return slots > UINT64_MAX / sizeof(struct vm_dinsn) ? UINT64_MAX
+							    : slots * sizeof(struct vm_dinsn);
+}
+
+/* vm_mem_ok(), inlined into the checked builds. */
+static inline bool interp_mem_ok(const struct xbpf_run_ctx *rc, uint64_t addr, size_t size,
+				 bool write)
+{
+	for (unsigned i = 0; i < rc->region_cnt; i++) {
+		const struct xbpf_region *r = &rc->regions[i];
+		uint64_t off = addr - (uint64_t)(uintptr_t)r->base;
+		if (off < r->size && size <= r->size - off && (!write || r->writable))
+			return true;
+	}
+	return false;
+}
+
 /* Big-endian load of `size` bytes at packet offset off for LD_ABS/LD_IND; false when out
  * of bounds. */
 static inline bool pkt_load(const struct xbpf_run_ctx *rc, int64_t off, unsigned size,

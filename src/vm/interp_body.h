@@ -12,7 +12,8 @@
  * requested a tail call (only for base 0).
  *
  * Budget: `run` points at the first instruction of the current straight-line run; CHARGE()
- * bills (ip - run + 1) slots against `left` whenever control leaves the run.
+ * bills (ip - run + 1) slots, in bytes of decoded code, against `left` whenever control
+ * leaves the run.
  */
 
 #if INTERP_GOTO
@@ -32,13 +33,15 @@
 #define IMM ip->imm
 #define OFF ip->off
 
-#define CHARGE() do { uint64_t n_ = (uint64_t)(ip - run) + 1; \
+/* `left` counts bytes of decoded code (16 per slot): no division on the hot path */
+#define CHARGE() do { uint64_t n_ = (uint64_t)((const char *)ip - (const char *)run) + \
+	sizeof *ip; \
 	if (unlikely(n_ > left)) { err = budget_fault(rc, prog, PC); goto out; } \
 	left -= n_; } while (0)
 #define JUMP_TO(T) { CHARGE(); ip = code + (T); run = ip; DISPATCH(); }
 
 #if INTERP_CHECKED
-#define MEMCHK(A, N, W) do { if (unlikely(!vm_mem_ok(rc, (A), (N), (W)))) { \
+#define MEMCHK(A, N, W) do { if (unlikely(!interp_mem_ok(rc, (A), (N), (W)))) { \
 	err = mem_fault(rc, prog, PC, (A), (N), (W)); goto out; } } while (0)
 #define ALIGNCHK(A, N) do { if (unlikely((A) & ((N) - 1))) { \
 	err = align_fault(rc, prog, PC, (A), (N)); goto out; } } while (0)
@@ -112,7 +115,7 @@ static int INTERP_NAME(struct xbpf_run_ctx *rc, const struct xbpf_prog *prog, ui
 	uint8_t *const stack = rc->stack;
 	struct { const struct vm_dinsn *ret; uint64_t saved[4]; } frames[XBPF_MAX_FRAMES];
 	uint64_t reg[XBPF_NREGS] = {0};
-	uint64_t left = rc->budget;
+	uint64_t left = budget_to_bytes(rc->budget);
 	unsigned depth = base;
 	int err = 0;
 	xbpf_helper_fn hfn;
@@ -247,7 +250,7 @@ static int INTERP_NAME(struct xbpf_run_ctx *rc, const struct xbpf_prog *prog, ui
 		CHARGE();
 		if (depth == base) {
 			*ret = reg[0];
-			rc->budget = left;
+			rc->budget = left / sizeof *code;
 			return 0;
 		}
 		depth--;
@@ -258,9 +261,9 @@ static int INTERP_NAME(struct xbpf_run_ctx *rc, const struct xbpf_prog *prog, ui
 		DISPATCH();
 	call_helper: /* reached by goto from CALL and CALLX with hfn set */
 		rc->depth = depth;
-		rc->budget = left;
+		rc->budget = left / sizeof *code;
 		reg[0] = hfn(reg[1], reg[2], reg[3], reg[4], reg[5], rc);
-		left = rc->budget;
+		left = budget_to_bytes(rc->budget);
 		if (unlikely(rc->err || rc->tail_target)) {
 			err = helper_stop(rc, prog, PC, base);
 			goto out;
@@ -277,7 +280,7 @@ static int INTERP_NAME(struct xbpf_run_ctx *rc, const struct xbpf_prog *prog, ui
 
 pkt_out: /* LD_ABS/LD_IND out of bounds: the program ends with r0 = 0 */
 	*ret = 0;
-	rc->budget = left;
+	rc->budget = left / sizeof *code;
 	return 0;
 out:
 	return err;

@@ -19,7 +19,7 @@
 #define OPTS_GET(opts, field, dflt) (OPTS_HAS(opts, field) ? (opts)->field : (dflt))
 
 /* The helpers module registers the kernel-compatible helpers (src/helpers/). */
-void hlp_register_builtins(struct xbpf_vm *vm) __attribute__((weak));
+VM_HIDDEN void hlp_register_builtins(struct xbpf_vm *vm) __attribute__((weak));
 
 /* ---- logging ------------------------------------------------------------------------ */
 
@@ -267,6 +267,13 @@ struct xbpf_prog *xbpf_prog__load(struct xbpf_vm *vm, const struct xbpf_insn *in
 	if (!vm || (!insns && insn_cnt) || (opts && opts->sz < sizeof(size_t))) {
 		if (log_size)
 			snprintf(log, log_size, "invalid arguments");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (insn_cnt > VM_MAX_INSNS) { /* before copying: insn_cnt may be absurd */
+		if (log_size)
+			snprintf(log, log_size, "too many instructions: %zu (at most %d)", insn_cnt,
+				 VM_MAX_INSNS);
 		errno = EINVAL;
 		return NULL;
 	}

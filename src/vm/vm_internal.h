@@ -73,6 +73,7 @@ struct xbpf_prog {
 	atomic_uint refcnt;       /* program arrays hold references */
 };
 
+#define VM_MAX_INSNS 1000000 /* instruction slots in one program (load rejects more) */
 #define VM_MAX_REGIONS 64    /* fixed + dynamic regions in one run */
 #define VM_FIXED_REGIONS 8   /* stack, ctx, pkt, caller's regions (first slots) */
 #define VM_MAX_USER_REGIONS 16 /* xbpf_run_opts.region_cnt limit */

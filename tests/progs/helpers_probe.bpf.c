@@ -20,6 +20,9 @@ int probe_prog(struct bpf_raw_tracepoint_args *ctx)
 	res.r_str_short = bpf_probe_read_user_str(res.short_buf, sizeof res.short_buf, good);
 	res.r_str_bad = bpf_probe_read_user_str(res.str_bad_buf, sizeof res.str_bad_buf, bad);
 	res.r_zero = bpf_probe_read_kernel_str(res.buf + 31, 0, 0);
+	res.r_compat = bpf_probe_read(res.compat_buf, sizeof res.compat_buf, good);
+	res.r_compat_str = bpf_probe_read_str(res.compat_str, sizeof res.compat_str, good);
+	res.r_kstr_null = bpf_probe_read_kernel_str(res.compat_str + 20, 4, 0);
 	return 0;
 }
 

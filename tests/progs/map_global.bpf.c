@@ -33,7 +33,9 @@ int map_global(struct __sk_buff *skb)
 	custom *= 2;
 	for (__u32 i = 1; i <= 4; i++) {
 		__u32 k = i;
-		struct val v = {.n = i};
+		struct val v;
+		__builtin_memset(&v, 0, sizeof v); /* padding too: it is stored */
+		v.n = i;
 		bpf_map_update_elem(&vals, &k, &v, BPF_ANY);
 	}
 	__u32 k = 2;

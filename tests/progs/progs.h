@@ -37,6 +37,9 @@ struct ids_result {
 struct probe_result {
 	pr_s64 r_user, r_user_bad, r_kernel_null, r_str, r_str_short, r_str_bad, r_zero;
 	char buf[32], short_buf[6], bad_buf[8], str_bad_buf[8];
+	/* the compat helpers (x86: user memory below TASK_SIZE) and probe_read_kernel_str */
+	pr_s64 r_compat, r_compat_str, r_kstr_null;
+	char compat_buf[8], compat_str[24];
 };
 
 /* helpers_str */

@@ -13,7 +13,7 @@ int syscall_prog(struct args *ctx)
 {
 	__u64 v[2] = {ctx->a, ctx->b};
 	ctx->product = (long)ctx->a * ctx->b;
-	char text[16];
+	char text[16] = {};
 	bpf_snprintf(text, sizeof text, "%d*%d", v, sizeof v);
 	__builtin_memcpy(ctx->text, text, sizeof text);
 	return ctx->a + ctx->b;

@@ -1,4 +1,4 @@
-/* test_progs.c - the kernel is the oracle: every program of tests/progs/*.bpf.c runs in
+/* test_progs.c - the kernel is the oracle: every program of tests/progs/ (NAME.bpf.c) runs in
  * xbpf (loader API + xbpf_prog__test_run) and, where bpf() is permitted, in the Linux
  * kernel (libbpf + BPF_PROG_TEST_RUN) on the same input. retval, the output packet, the
  * output context and the contents of the maps each case names must match (per-CPU values
@@ -26,9 +26,9 @@
 #endif
 
 /* ---- inputs ---------------------------------------------------------------------------- */
-enum input { IN_NONE, IN_UDP, IN_TCP, IN_ARGS, IN_PROBE, IN_SYSCALL, IN_REGS, IN_TP };
+enum input { IN_NONE, IN_UDP, IN_TCP, IN_ARGS, IN_PROBE, IN_SYSCALL, IN_REGS, IN_TP, IN_META };
 
-static uint8_t pkt_udp[58], pkt_tcp[62];
+static uint8_t pkt_udp[58], pkt_tcp[62], pkt_meta[8 + 58];
 
 static uint16_t csum16(const uint8_t *p, size_t n, uint32_t sum)
 {
@@ -92,6 +92,7 @@ struct input_buf {
 	struct xbpf_pt_regs regs;
 	uint64_t tp[8];
 	struct xbpf_sk_buff skb;
+	struct xbpf_xdp_md md;
 };
 
 static void make_input(enum input in, struct input_buf *b)
@@ -102,10 +103,22 @@ static void make_input(enum input in, struct input_buf *b)
 		b->data = pkt_udp;
 		b->data_size = sizeof pkt_udp;
 		break;
-	case IN_TCP: /* with a (zero) __sk_buff in and out */
+	case IN_TCP: /* with the __sk_buff fields test_run takes, in and out */
 		b->data = pkt_tcp;
 		b->data_size = sizeof pkt_tcp;
+		b->skb = (struct xbpf_sk_buff){.mark = 5, .priority = 3, .cb = {9, 0, 0, 0, 8},
+			.ifindex = 1, .ingress_ifindex = 1, .tstamp = 1234, .gso_segs = 2,
+			.gso_size = 1400, .hwtstamp = 77};
 		b->ctx = &b->skb, b->ctx_size = b->ctx_out_size = sizeof b->skb;
+		break;
+	case IN_META: /* 8 bytes of XDP metadata in front of the packet */
+		memcpy(pkt_meta, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+		memcpy(pkt_meta + 8, pkt_udp, sizeof pkt_udp);
+		b->data = pkt_meta;
+		b->data_size = sizeof pkt_meta;
+		b->md = (struct xbpf_xdp_md){.data = 8, .data_end = sizeof pkt_meta,
+					     .ingress_ifindex = 1};
+		b->ctx = &b->md, b->ctx_size = b->ctx_out_size = sizeof b->md;
 		break;
 	case IN_ARGS:
 		b->args[0] = 3, b->args[1] = 1000, b->args[2] = 7;
@@ -134,20 +147,21 @@ static void make_input(enum input in, struct input_buf *b)
 
 /* ---- results ---------------------------------------------------------------------------- */
 #define MAX_ENTRIES 64
+#define MAX_VAL 512
 struct mapdump {
 	const char *name;
 	uint32_t ksz, vsz;
 	unsigned n;
-	uint8_t key[MAX_ENTRIES][64];
-	uint8_t val[MAX_ENTRIES][256];
+	_Alignas(8) uint8_t key[MAX_ENTRIES][64];
+	_Alignas(8) uint8_t val[MAX_ENTRIES][MAX_VAL]; /* results are read as u64 */
 };
 
 struct res {
 	int err;
 	uint64_t retval;
-	uint8_t data[4096];
+	_Alignas(8) uint8_t data[4096];
 	uint32_t data_size;
-	uint8_t ctx[256];
+	_Alignas(8) uint8_t ctx[256];
 	uint32_t ctx_size;
 	struct mapdump maps[6];
 	unsigned nmaps;
@@ -163,7 +177,7 @@ static bool is_percpu(uint32_t type)
 /* Store one entry; per-CPU values (ncpu slots of round_up(vsz, 8)) summed as u64 lanes. */
 static void add_entry(struct mapdump *d, const void *key, const uint8_t *val, unsigned ncpu)
 {
-	if (d->n >= MAX_ENTRIES || d->ksz > 64 || d->vsz > 256)
+	if (d->n >= MAX_ENTRIES || d->ksz > 64 || d->vsz > MAX_VAL)
 		return;
 	memcpy(d->key[d->n], key, d->ksz);
 	if (ncpu <= 1) {
@@ -194,10 +208,10 @@ static void sort_dump(struct mapdump *d)
 			cmp_key_len = (int)d->ksz;
 			if (cmp_entry(d->key[j - 1], d->key[j]) <= 0)
 				break;
-			uint8_t tk[64], tv[256];
-			memcpy(tk, d->key[j], 64), memcpy(tv, d->val[j], 256);
-			memcpy(d->key[j], d->key[j - 1], 64), memcpy(d->val[j], d->val[j - 1], 256);
-			memcpy(d->key[j - 1], tk, 64), memcpy(d->val[j - 1], tv, 256);
+			uint8_t tk[64], tv[MAX_VAL];
+			memcpy(tk, d->key[j], 64), memcpy(tv, d->val[j], MAX_VAL);
+			memcpy(d->key[j], d->key[j - 1], 64), memcpy(d->val[j], d->val[j - 1], MAX_VAL);
+			memcpy(d->key[j - 1], tk, 64), memcpy(d->val[j - 1], tv, MAX_VAL);
 		}
 }
 
@@ -273,7 +287,14 @@ static int run_xbpf(const struct pcase *c, struct res *r)
 		fprintf(stderr, "xbpf: open %s: %s\n", path, xbpf_object__last_error());
 		return r->err = -errno;
 	}
-	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .no_verify = true, .log_buf = log,
+	/* XBPF_TEST_ENGINE=jit|switch|interp picks the engine; XBPF_TEST_VERIFY=1 runs the
+	 * verifier at load (off by default: this test is about run-time semantics) */
+	const char *eng = getenv("XBPF_TEST_ENGINE"), *ver = getenv("XBPF_TEST_VERIFY");
+	enum xbpf_engine engine = !eng ? XBPF_ENGINE_DEFAULT
+		: !strcmp(eng, "jit") ? XBPF_ENGINE_JIT
+		: !strcmp(eng, "switch") ? XBPF_ENGINE_INTERP_SWITCH : XBPF_ENGINE_INTERP;
+	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .no_verify = !(ver && *ver == '1'),
+					   .engine = engine, .log_buf = log,
 					   .log_size = sizeof log};
 	int err = xbpf_object__load(obj, &lo);
 	struct xbpf_program *p = err ? NULL : xbpf_object__find_program_by_name(obj, c->prog);
@@ -410,7 +431,13 @@ static void compare(const struct pcase *c, const struct res *x, const struct res
 					k->data[i]);
 	}
 	T_EQ(x->ctx_size, k->ctx_size);
-	T_CHECK(!memcmp(x->ctx, k->ctx, x->ctx_size));
+	if (x->ctx_size == k->ctx_size && memcmp(x->ctx, k->ctx, x->ctx_size)) {
+		T_CHECK(!"output contexts differ");
+		for (uint32_t i = 0; i < x->ctx_size; i++)
+			if (x->ctx[i] != k->ctx[i])
+				fprintf(stderr, "  ctx byte %u: xbpf %02x kernel %02x\n", i, x->ctx[i],
+					k->ctx[i]);
+	}
 	if (c->nondet)
 		return;
 	for (unsigned i = 0; i < x->nmaps && i < k->nmaps; i++) {

@@ -289,9 +289,8 @@ static struct xbpf_prog *load_text(const char *text, uint32_t flags, enum xbpf_e
 	return p;
 }
 
-static void compare_text(const char *text, uint64_t budget, struct outcome *jit_out)
+static void compare_prog(struct xbpf_prog *p, uint64_t budget, struct outcome *jit_out)
 {
-	struct xbpf_prog *p = load_text(text, 0, XBPF_ENGINE_JIT);
 	T_CHECK(p);
 	if (!p)
 		return;
@@ -305,6 +304,23 @@ static void compare_text(const char *text, uint64_t budget, struct outcome *jit_
 	if (jit_out)
 		*jit_out = j;
 	xbpf_prog__free(p);
+}
+
+static void compare_text(const char *text, uint64_t budget, struct outcome *jit_out)
+{
+	compare_prog(load_text(text, 0, XBPF_ENGINE_JIT), budget, jit_out);
+}
+
+/* Raw program with a callback: lddw r2 of the function at `cb` (src 4, pc-relative). */
+static struct xbpf_prog *load_raw(const struct xbpf_insn *in, size_t cnt)
+{
+	char err[256];
+	struct xbpf_prog_load_opts lo = {.sz = sizeof lo, .engine = XBPF_ENGINE_JIT,
+					 .log_buf = err, .log_size = sizeof err};
+	struct xbpf_prog *p = xbpf_prog__load(vm, in, cnt, &lo);
+	if (!p)
+		fprintf(stderr, "load: %s\n", err);
+	return p;
 }
 
 static void test_wx(void)
@@ -465,19 +481,39 @@ static void test_calls(void)
 	compare_text("mov %r3, 999\ncallx %r3\nexit\n", 0, &o);
 	T_EQ(o.err, -EINVAL);
 	/* callbacks from a helper into the program (bpf_loop style) */
-	compare_text("mov %r1, 5\nlddw %r2, cb\nmov %r3, 10\ncall 20\nexit\ncb:\nmov %r0, %r1\n"
-		     "add %r0, %r2\nstxdw [%r10-8], %r0\nexit\n", 0, &o);
+	const struct xbpf_insn cb_prog[] = {
+		{XBPF_ALU64 | XBPF_MOV | XBPF_K, 1, 0, 0, 5},
+		{0x18, 2, XBPF_PSEUDO_FUNC, 0, 4}, {0, 0, 0, 0, 0},
+		{XBPF_ALU64 | XBPF_MOV | XBPF_K, 3, 0, 0, 10},
+		{XBPF_JMP | XBPF_CALL, 0, 0, 0, 20},
+		{XBPF_JMP | XBPF_EXIT, 0, 0, 0, 0},
+		{XBPF_ALU64 | XBPF_MOV | XBPF_X, 0, 1, 0, 0},            /* cb: r0 = i */
+		{XBPF_ALU64 | XBPF_ADD | XBPF_X, 0, 2, 0, 0},            /* r0 += ctx */
+		{XBPF_STX | XBPF_MEM | XBPF_DW, 10, 0, -8, 0},
+		{XBPF_JMP | XBPF_EXIT, 0, 0, 0, 0},
+	};
+	compare_prog(load_raw(cb_prog, 10), 0, &o);
 	T_EQ(o.r0, 0 + 1 + 2 + 3 + 4 + 50);
-	compare_text("mov %r1, 5\nlddw %r2, cb\nmov %r3, 10\ncall 20\nexit\ncb:\nmov %r0, %r1\n"
-		     "add %r0, %r2\nexit\n", 40, &o);
+	compare_prog(load_raw(cb_prog, 10), 40, &o);
+	T_EQ(o.r0, 60);
+	compare_prog(load_raw(cb_prog, 10), 20, &o);
 	T_EQ(o.err, -ETIME);
 	/* tail call: the target replaces the program */
 	tail_target = load_text("mov %r0, 42\nexit\n", 0, XBPF_ENGINE_JIT);
 	compare_text("call 21\nmov %r0, 1\nexit\n", 0, &o);
 	T_EQ(o.r0, 42);
 	/* tail call from a callback is an error, like in the interpreter */
-	compare_text("mov %r1, 2\nlddw %r2, cb\ncall 20\nexit\ncb:\ncall 21\nexit\n", 0, &o);
+	const struct xbpf_insn cb_tail[] = {
+		{XBPF_ALU64 | XBPF_MOV | XBPF_K, 1, 0, 0, 2},
+		{0x18, 2, XBPF_PSEUDO_FUNC, 0, 3}, {0, 0, 0, 0, 0},
+		{XBPF_JMP | XBPF_CALL, 0, 0, 0, 20},
+		{XBPF_JMP | XBPF_EXIT, 0, 0, 0, 0},
+		{XBPF_JMP | XBPF_CALL, 0, 0, 0, 21},                     /* cb: tail call */
+		{XBPF_JMP | XBPF_EXIT, 0, 0, 0, 0},
+	};
+	compare_prog(load_raw(cb_tail, 7), 0, &o);
 	T_EQ(o.err, -EINVAL);
+	T_CONTAINS(o.log, "tail call from a callback");
 	xbpf_prog__free(tail_target);
 }
 

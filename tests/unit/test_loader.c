@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include "xbpf/xbpf.h"
 #include "xbpf/object.h"
 #include "xbpf/map.h"
@@ -213,6 +214,41 @@ static void test_legacy_maps(void)
 	xbpf_object__close(obj);
 }
 
+static void test_legacy20(void)
+{
+	struct xbpf_object *obj = open_obj(OBJ("legacy20"));
+	if (!obj) {
+		T_CHECK(obj);
+		return;
+	}
+	struct xbpf_object_map *m = xbpf_object__find_map_by_name(obj, "small");
+	T_CHECK(m);
+	T_EQ(xbpf_object_map__type(m), XBPF_MAP_TYPE_PERCPU_HASH);
+	T_EQ(xbpf_object_map__key_size(m), 8);
+	T_EQ(xbpf_object_map__value_size(m), 4);
+	T_EQ(xbpf_object_map__max_entries(m), 64);
+	T_EQ(xbpf_object_map__flags(m), XBPF_F_NO_PREALLOC);
+	m = xbpf_object__find_map_by_name(obj, "queue");
+	T_EQ(xbpf_object_map__type(m), XBPF_MAP_TYPE_QUEUE);
+	struct xbpf_program *p = xbpf_object__find_program_by_name(obj, "legacy_xdp");
+	T_CHECK(p);
+	T_EQ(xbpf_program__type(p), XBPF_PROG_TYPE_XDP);
+	T_EQ(xbpf_object__program_cnt(obj), 1);
+	T_EQ(xbpf_program__map_cnt(p), 2); /* the callee's map joins the table */
+	bool call = false;
+	const struct xbpf_insn *in = xbpf_program__insns(p);
+	for (size_t i = 0; i < xbpf_program__insn_cnt(p); i++)
+		if (in[i].code == (XBPF_JMP | XBPF_CALL) && in[i].src_reg == XBPF_PSEUDO_CALL)
+			call |= target_func(p, i) && !strcmp(target_func(p, i), "helper_fn");
+	T_CHECK(call);
+	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
+	int err = xbpf_object__load(obj, &lo);
+	if (err)
+		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	T_EQ(err, 0);
+	xbpf_object__close(obj);
+}
+
 static void test_legacy_iproute2(void)
 {
 	struct xbpf_object *obj = open_obj(OBJ("legacy_iproute2"));
@@ -397,6 +433,13 @@ static void test_load(void)
 		T_EQ(id, xbpf_map__id(ia));
 		key = 0;
 		T_EQ(xbpf_map__lookup_elem(outer, &key, &id), -ENOENT);
+		/* program array "values": slot 2 holds tail_a, the others are empty */
+		struct xbpf_map *jumps = xbpf_object_map__map(xbpf_object__find_map_by_name(obj,
+											  "jumps"));
+		key = 2;
+		T_EQ(xbpf_map__lookup_elem(jumps, &key, &id), 0);
+		key = 1;
+		T_EQ(xbpf_map__lookup_elem(jumps, &key, &id), -ENOENT);
 		T_EQ(xbpf_object__load(obj, &lo), -EALREADY);
 	}
 	xbpf_object__close(obj);
@@ -478,6 +521,132 @@ static void test_core_kernel_btf(void)
 	check_core(true);
 }
 
-T_MAIN(test_core_builtin_btf, test_core_kernel_btf, test_map_reloc, test_data_reloc, test_call_and_callback_reloc, test_line_info,
-       test_legacy_maps, test_legacy_iproute2, test_btf_maps, test_kconfig, test_sections,
+#ifdef XBPF_HAVE_LIBBPF
+#include <bpf/btf.h>
+/* Bit offset (and bitfield size) of member `name` of kernel struct `st`, by libbpf. */
+static long kernel_member(const struct btf *vmlinux, const char *st, const char *name,
+			  unsigned *bits)
+{
+	int id = btf__find_by_name_kind(vmlinux, st, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	for (unsigned i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(vmlinux, btf_members(t)[i].name_off), name)) {
+			*bits = btf_member_bitfield_size(t, i);
+			return btf_member_bit_offset(t, i);
+		}
+	return -1;
+}
+
+/* CO-RE against vmlinux: offsets and bitfield shifts as libbpf's BTF API computes them. */
+static void test_core_kernel_libbpf_oracle(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		T_SKIP("no kernel BTF");
+	unsigned bits = 0, reuse_bits = 0;
+	long tgid = kernel_member(vmlinux, "task_struct", "tgid", &bits);
+	long reuse = kernel_member(vmlinux, "sock_common", "skc_reuse", &reuse_bits);
+	btf__free(vmlinux);
+	T_CHECK(tgid > 0 && reuse > 0 && reuse_bits == 4);
+	struct xbpf_object *obj = open_obj(OBJ("core_kernel"));
+	if (!obj || tgid <= 0 || reuse <= 0) {
+		xbpf_object__close(obj);
+		return;
+	}
+	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
+	int err = xbpf_object__load(obj, &lo);
+	if (err)
+		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	T_EQ(err, 0);
+	const struct xbpf_prog *prog = xbpf_program__prog(xbpf_object__next_program(obj, NULL));
+	if (prog) {
+		long byte_off = reuse / 8, lshift = 64 - (reuse + 4 - byte_off * 8);
+		bool off_ok = false, byte_ok = false, lsh_ok = false, rsh_ok = false;
+		const struct xbpf_insn *in = xbpf_prog__insns(prog);
+		for (size_t i = 0; i < xbpf_prog__insn_cnt(prog); i++) {
+			if (in[i].code == (XBPF_ALU64 | XBPF_MOV | XBPF_K)) {
+				off_ok |= in[i].imm == tgid / 8;
+				byte_ok |= in[i].imm == byte_off;
+			}
+			lsh_ok |= in[i].code == (XBPF_ALU64 | XBPF_LSH | XBPF_K) && in[i].imm == lshift;
+			rsh_ok |= (in[i].code == (XBPF_ALU64 | XBPF_RSH | XBPF_K) ||
+				   in[i].code == (XBPF_ALU64 | XBPF_ARSH | XBPF_K)) && in[i].imm == 60;
+		}
+		T_CHECK(off_ok);
+		T_CHECK(byte_ok);
+		T_CHECK(lsh_ok);
+		T_CHECK(rsh_ok);
+	}
+	xbpf_object__close(obj);
+}
+#else
+static void test_core_kernel_libbpf_oracle(void) { T_SKIP("built without libbpf"); }
+#endif
+
+/* Loading verifies by default; no_verify skips the verifier. */
+static void test_verify_on_load(void)
+{
+	struct xbpf_object *obj = open_obj(OBJ("verify_bad"));
+	if (!obj) {
+		T_CHECK(obj);
+		return;
+	}
+	T_CHECK(xbpf_object__load(obj, NULL) < 0);
+	T_CONTAINS(xbpf_object__last_error(), "rejected by the verifier");
+	T_CONTAINS(xbpf_object__last_error(), "no_null_check");
+	T_CHECK(xbpf_program__prog(xbpf_object__next_program(obj, NULL)) == NULL);
+	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
+	int err = xbpf_object__load(obj, &lo);
+	if (err)
+		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	T_EQ(err, 0);
+	xbpf_object__close(obj);
+}
+
+/* Maps with pinning = LIBBPF_PIN_BY_NAME: pinned under pin_root, reused by a second load. */
+static void test_pinning(void)
+{
+	char dir[] = "/tmp/xbpf-loader-pinXXXXXX";
+	if (!mkdtemp(dir))
+		T_SKIP("mkdtemp failed");
+	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true, .pin_root = dir};
+	struct xbpf_object *a = open_obj(OBJ("btf_maps")), *b = open_obj(OBJ("btf_maps"));
+	T_CHECK(a && b);
+	if (a && b) {
+		T_EQ(xbpf_object__load(a, &lo), 0);
+		int err = xbpf_object__load(b, &lo);
+		if (err)
+			fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+		T_EQ(err, 0);
+		struct xbpf_map *ma = xbpf_object_map__map(xbpf_object__find_map_by_name(a, "sized"));
+		struct xbpf_map *mb = xbpf_object_map__map(xbpf_object__find_map_by_name(b, "sized"));
+		T_CHECK(ma && mb);
+		if (ma && mb) {
+			uint64_t key = 7;
+			uint8_t val[24] = {1, 2, 3}, out[24] = {0};
+			T_EQ(xbpf_map__update_elem(ma, &key, val, XBPF_ANY), 0);
+			T_EQ(xbpf_map__lookup_elem(mb, &key, out), 0);
+			T_EQ(out[2], 3);
+		}
+		/* maps without pinning are not shared */
+		T_CHECK(xbpf_object_map__map(xbpf_object__find_map_by_name(a, "events")) !=
+			xbpf_object_map__map(xbpf_object__find_map_by_name(b, "events")));
+	}
+	xbpf_object__close(a);
+	xbpf_object__close(b);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/sized", dir);
+	struct xbpf_map *pinned = xbpf_map__open_pinned(path);
+	T_CHECK(pinned); /* the pin outlives the objects */
+	if (pinned) {
+		T_EQ(xbpf_map__unpin(pinned, path), 0);
+		xbpf_map__put(pinned);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+T_MAIN(test_verify_on_load, test_pinning, test_core_builtin_btf, test_core_kernel_btf,
+       test_core_kernel_libbpf_oracle, test_map_reloc, test_data_reloc, test_call_and_callback_reloc, test_line_info,
+       test_legacy_maps, test_legacy20, test_legacy_iproute2, test_btf_maps, test_kconfig, test_sections,
        test_errors, test_load)

@@ -70,6 +70,8 @@ static void test_too_many(void)
 	for (size_t i = 0; i < n; i++)
 		p[i] = EXIT;
 	expect_reject_err(p, n, EINVAL, "too many instructions: 1000001 (at most 1000000)");
+	/* an absurd count is refused before anything is copied */
+	expect_reject_err(p, SIZE_MAX / 4, EINVAL, "too many instructions");
 	/* the maximum itself is fine */
 	struct xbpf_vm *vm = new_vm();
 	xbpf_prog__free(load_ok(vm, p, n - 1));

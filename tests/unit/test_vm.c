@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include "t.h"
 #include "xbpf/xbpf.h"
+#include "xbpf/map.h"
 #include "vm/vm_internal.h"
 
 static char log_buf[512];
@@ -841,6 +842,77 @@ static void test_threads(void)
 	xbpf_vm__free(vm);
 }
 
+/* ---- maps named by lddw --------------------------------------------------------------- */
+
+static struct xbpf_prog *load_maps(struct xbpf_vm *vm, const char *text, struct xbpf_map **maps,
+				   unsigned cnt)
+{
+	struct xbpf_insn *insns;
+	size_t n;
+	char err[256];
+	if (xbpf_asm(text, vm, &insns, &n, err, sizeof err)) {
+		fprintf(stderr, "asm error: %s\n", err);
+		T_CHECK(!"assembly failed");
+		return NULL;
+	}
+	struct xbpf_prog_load_opts o = {.sz = sizeof o, .log_buf = log_buf,
+					.log_size = sizeof log_buf, .maps = maps, .map_cnt = cnt};
+	struct xbpf_prog *prog = xbpf_prog__load(vm, insns, n, &o);
+	free(insns);
+	return prog;
+}
+
+static void test_lddw_maps(void)
+{
+	struct xbpf_vm *vm = new_vm();
+	struct xbpf_map *arr = xbpf_map__create(XBPF_MAP_TYPE_ARRAY, 4, 16, 1, NULL);
+	struct xbpf_map *hash = xbpf_map__create(XBPF_MAP_TYPE_HASH, 4, 8, 4, NULL);
+	T_CHECK(arr && hash);
+	struct xbpf_map *maps[] = {hash, arr};
+	/* src 1 and 5: the map itself */
+	struct xbpf_prog *p1 = load_maps(vm, "lddw %r0, map_fd(1)\nexit\n", maps, 2);
+	struct xbpf_prog *p5 = load_maps(vm, "lddw %r0, map_idx(0)\nexit\n", maps, 2);
+	/* src 2 and 6: the value of key 0, plus the offset; the value is a run region */
+	struct xbpf_prog *p2 = load_maps(vm, "lddw %r1, map_value(1, 8)\nstdw [%r1], 77\n"
+					 "ldxdw %r0, [%r1]\nexit\n", maps, 2);
+	struct xbpf_prog *p6 = load_maps(vm, "lddw %r1, map_idx_value(1, 0)\n"
+					 "ldxdw %r0, [%r1+8]\nldxdw %r2, [%r1+16]\nexit\n", maps, 2);
+	T_CHECK(p1 && p5 && p2 && p6);
+	uint64_t r0 = 0;
+	if (p1 && p5 && p2 && p6) {
+		T_EQ(xbpf_prog__exec(p1, NULL, 0, &r0), 0);
+		T_EQ(r0, (uintptr_t)arr);
+		T_EQ(xbpf_prog__exec(p5, NULL, 0, &r0), 0);
+		T_EQ(r0, (uintptr_t)hash);
+		/* the programs hold references: the maps outlive the user's */
+		xbpf_map__put(arr);
+		xbpf_map__put(hash);
+		T_EQ(xbpf_prog__exec(p2, NULL, 0, &r0), 0);
+		T_EQ(r0, 77);
+		T_EQ(xbpf_prog__exec(p6, NULL, 0, &r0), -EFAULT); /* [r1+16] is past the value */
+		r0 = 0;
+		struct xbpf_prog *p7 = load_maps(vm, "lddw %r1, map_idx_value(1, 0)\n"
+						 "ldxdw %r0, [%r1+8]\nexit\n", maps, 2);
+		T_EQ(xbpf_prog__exec(p7, NULL, 0, &r0), 0);
+		T_EQ(r0, 77);
+		xbpf_prog__free(p7);
+	}
+	/* errors */
+	T_CHECK(!load_maps(vm, "lddw %r1, map_value(1, 17)\nexit\n", maps, 2));
+	T_EQ(errno, EINVAL);
+	T_CONTAINS(log_buf, "insn 0 (");
+	T_CONTAINS(log_buf, "offset 17 beyond the map value (16 bytes)");
+	T_CHECK(!load_maps(vm, "lddw %r1, map_value(0, 0)\nexit\n", maps, 2));
+	T_CONTAINS(log_buf, "map 0 has no directly addressable value");
+	T_CHECK(!load_maps(vm, "lddw %r1, map_fd(2)\nexit\n", maps, 2));
+	T_CONTAINS(log_buf, "map index 2 out of range (2 maps given)");
+	xbpf_prog__free(p1);
+	xbpf_prog__free(p5);
+	xbpf_prog__free(p2);
+	xbpf_prog__free(p6);
+	xbpf_vm__free(vm);
+}
+
 static void test_prog_refcount(void)
 {
 	struct xbpf_vm *vm = new_vm();
@@ -859,4 +931,4 @@ T_MAIN(test_helper_registry, test_print_callback, test_load_errors, test_memory_
        test_readonly_and_extra_regions, test_checks_off, test_add_region_recycles, test_budget,
        test_call_depth, test_tail_calls, test_callbacks, test_helper_errors_and_info,
        test_dispatch_modes, test_jit_load, test_ld_abs_ind, test_alu, test_jumps_and_calls,
-       test_memory_ops, test_misaligned_atomic, test_threads, test_prog_refcount)
+       test_memory_ops, test_misaligned_atomic, test_threads, test_lddw_maps, test_prog_refcount)
