@@ -13,6 +13,7 @@ endif()
 set(XBPF_BENCH_DIR ${PROJECT_SOURCE_DIR}/bench)
 set(XBPF_BENCH_OUT ${PROJECT_BINARY_DIR}/bench)
 file(GLOB XBPF_BENCH_PROGS CONFIGURE_DEPENDS ${XBPF_BENCH_DIR}/progs/*.c)
+file(GLOB XBPF_BENCH_HEADERS CONFIGURE_DEPENDS ${XBPF_BENCH_DIR}/progs/*.h)
 set(XBPF_BENCH_OBJS)
 foreach(src ${XBPF_BENCH_PROGS})
   get_filename_component(name ${src} NAME_WE)
@@ -21,7 +22,7 @@ foreach(src ${XBPF_BENCH_PROGS})
     COMMAND ${CMAKE_COMMAND} -E make_directory ${XBPF_BENCH_OUT}
     COMMAND ${XBPF_BPF_CLANG} -O2 -target bpf -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
             -I${XBPF_BENCH_DIR}/progs -c ${src} -o ${obj}
-    DEPENDS ${src} ${XBPF_BENCH_DIR}/progs/bench_prog.h
+    DEPENDS ${src} ${XBPF_BENCH_HEADERS}
     COMMENT "clang -target bpf ${name}.c")
   list(APPEND XBPF_BENCH_OBJS ${obj})
 endforeach()
@@ -31,10 +32,11 @@ add_custom_target(xbpf_bench_objs DEPENDS ${XBPF_BENCH_OBJS})
 set_source_files_properties(${XBPF_BENCH_PROGS} PROPERTIES COMPILE_OPTIONS "-O2")
 add_executable(xbpf_bench EXCLUDE_FROM_ALL
   ${XBPF_BENCH_DIR}/bench.c ${XBPF_BENCH_DIR}/eng_native.c ${XBPF_BENCH_DIR}/eng_xbpf.c
-  ${XBPF_BENCH_DIR}/eng_kernel.c ${XBPF_BENCH_DIR}/eng_dpdk.c ${XBPF_BENCH_PROGS})
+  ${XBPF_BENCH_DIR}/eng_kernel.c ${XBPF_BENCH_DIR}/eng_dpdk.c
+  ${XBPF_BENCH_DIR}/eng_xbpf_jitloop.c ${XBPF_BENCH_PROGS})
 set_target_properties(xbpf_bench PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${XBPF_BENCH_OUT})
 target_include_directories(xbpf_bench PRIVATE ${PROJECT_SOURCE_DIR}/include
-  ${XBPF_BENCH_DIR} ${XBPF_BENCH_DIR}/progs)
+  ${XBPF_BENCH_DIR} ${XBPF_BENCH_DIR}/progs ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(xbpf_bench PRIVATE BENCH_OBJ_DIR="${XBPF_BENCH_OUT}")
 target_link_libraries(xbpf_bench PRIVATE xbpf_static PkgConfig::LIBBPF m)
 add_dependencies(xbpf_bench xbpf_bench_objs)
@@ -42,5 +44,14 @@ if(DPDK_FOUND)
   # DPDK's compile flags (-include rte_config.h, -march) only for its own engine file
   set_source_files_properties(${XBPF_BENCH_DIR}/eng_dpdk.c PROPERTIES
     COMPILE_OPTIONS "${DPDK_CFLAGS}" COMPILE_DEFINITIONS XBPF_HAVE_DPDK=1)
-  target_link_libraries(xbpf_bench PRIVATE ${DPDK_LDFLAGS})
+  # the static librte_bpf.a also exports bpf_jit(), which the dpdk-jit column calls
+  find_library(XBPF_RTE_BPF_STATIC NAMES librte_bpf.a)
+  set(XBPF_DPDK_LIBS ${DPDK_LDFLAGS})
+  if(XBPF_RTE_BPF_STATIC)
+    list(FILTER XBPF_DPDK_LIBS EXCLUDE REGEX "^-lrte_bpf$")
+    set_property(SOURCE ${XBPF_BENCH_DIR}/eng_dpdk.c APPEND PROPERTY
+      COMPILE_DEFINITIONS XBPF_HAVE_DPDK_JIT=1)
+    target_link_libraries(xbpf_bench PRIVATE ${XBPF_RTE_BPF_STATIC})
+  endif()
+  target_link_libraries(xbpf_bench PRIVATE ${XBPF_DPDK_LIBS})
 endif()

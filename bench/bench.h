@@ -33,9 +33,11 @@ struct bench_engine {
 	unsigned ret_bits;
 };
 
-/* monotonic clock in ns */
+/* this thread's CPU time in ns (bench.c says why) */
 uint64_t bench_now_ns(void);
 
 extern const struct bench_engine bench_eng_native, bench_eng_xbpf_interp, bench_eng_xbpf_switch,
-	bench_eng_xbpf_checked, bench_eng_xbpf_jit, bench_eng_dpdk, bench_eng_kernel;
+	bench_eng_xbpf_checked, bench_eng_xbpf_jit, bench_eng_dpdk, bench_eng_dpdk_jit,
+	bench_eng_kernel;
+extern const struct bench_engine bench_eng_xbpf_jitloop;
 #endif

@@ -1,6 +1,8 @@
 /* cmd_conformance.c - `xbpf conformance-plugin [MEM] [OPTIONS]`: the bpf_conformance plugin
  * protocol (../shared/conformance/README.md), so that its runner can drive xbpf directly:
  *     bpf_conformance_runner --plugin_path xbpf --plugin_options conformance-plugin ...
+ * which runs `xbpf MEM "conformance-plugin [OPTIONS]"`: main.c finds the command name
+ * after MEM and hands the rest of that argument over as options.
  *
  * Arguments as bpf_conformance passes them: MEM (one argument, hex bytes each followed by
  * two spaces; empty or absent when the test has no memory) and the plugin options as one

@@ -86,12 +86,12 @@ static int report(const struct jit_args *a, struct xbpf_prog *p)
 		json_u64("insns", n);
 		json_u64("hot_bytes", im->hot_len);
 		json_u64("cold_bytes", im->cold_len);
-		json_u64("passes", im->passes);
+		json_u64("relax_rounds", im->passes);
 		json_u64("compile_ns", im->compile_ns);
 		json_end_obj();
 	} else {
-		printf("%s: %zu eBPF slots -> %u bytes of native code (+%u cold), %u passes, "
-		       "compiled in %.1f us\n", *xbpf_prog__name(p) ? xbpf_prog__name(p) : "prog",
+		printf("%s: %zu eBPF slots -> %u bytes of native code (+%u cold), %u relaxation "
+		       "rounds, compiled in %.1f us\n", *xbpf_prog__name(p) ? xbpf_prog__name(p) : "prog",
 		       n, im->hot_len, im->cold_len, im->passes, im->compile_ns / 1000.0);
 	}
 	return 0;
@@ -106,7 +106,8 @@ static int jit_object(const struct jit_args *a)
 	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .no_verify = a->no_verify,
 					   .engine = XBPF_ENGINE_JIT, .log_buf = log,
 					   .log_size = sizeof log,
-					   .prog_flags = a->blind ? XBPF_PROG_F_JIT_BLIND : 0};
+					   .prog_flags = (a->blind ? XBPF_PROG_F_JIT_BLIND : 0) |
+							 (a->trusted ? XBPF_PROG_F_NO_CHECKS : 0)};
 	int err = xbpf_object__load(obj, &lo);
 	if (err) {
 		xbpf_object__close(obj);

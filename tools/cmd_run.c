@@ -3,15 +3,19 @@
  * r0. Object files (ELF) go to the object runner of the loader (cli_run_object) when the
  * build has one.
  *
- * Output: "R0 (0xHEX)" - r0 as an unsigned decimal, then in hex. With --json:
- *   {"retval": R0, "retval_hex": "0x..", "engine": "interp", "insns": N[, "mem": "hex"]}
- * where "mem" is the input memory after the run (only when --mem/--mem-file was given).
+ * Output: "R0 (0xHEX)" - r0 as an unsigned decimal, then in hex; with --repeat N the
+ * program runs N times and a second line gives the average ns per run. With --json:
+ *   {"retval": R0, "retval_hex": "0x..", "engine": "interp", "insns": N
+ *    [, "repeat": N, "duration_ns": AVG][, "mem": "hex"]}
+ * where "mem" is the input memory after the run(s) (only when --mem/--mem-file was given).
  * Exit: 0 ran, 1 the program was rejected or failed at run time, 2 usage/input errors.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "cli.h"
 #include "xbpf/vm.h"
 
@@ -19,7 +23,7 @@
 int cli_run_object(int argc, char **argv) __attribute__((weak));
 
 #define RUN_USAGE "run PROG [--mem HEX | --mem-file F] [--engine interp|switch|jit] " \
-		  "[--budget N] [--trusted] [--input auto|asm|raw|hex]"
+		  "[--budget N] [--repeat N] [--trusted] [--input auto|asm|raw|hex]"
 
 struct run_args {
 	const char *prog;
@@ -27,6 +31,7 @@ struct run_args {
 	enum xbpf_engine engine;
 	const char *engine_name;
 	uint64_t budget;
+	uint64_t repeat;     /* runs; > 1 also reports the average time */
 	bool trusted;
 	enum cli_input input;
 };
@@ -42,6 +47,17 @@ int cli_parse_engine(const char *name, enum xbpf_engine *engine)
 	else
 		return -1;
 	return 0;
+}
+
+/* True for the options of `run` that take a value. */
+static bool takes_value(const char *o)
+{
+	static const char *const opts[] = {"--mem", "--mem-file", "--engine", "--budget", "--input",
+					    "--repeat"};
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (!strcmp(o, opts[i]))
+			return true;
+	return false;
 }
 
 /* The value of option argv[*i] (advancing *i), or NULL after a usage error. */
@@ -67,8 +83,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->trusted = true;
 			continue;
 		}
-		if (strcmp(o, "--mem") && strcmp(o, "--mem-file") && strcmp(o, "--engine") &&
-		    strcmp(o, "--budget") && strcmp(o, "--input"))
+		if (!takes_value(o))
 			return cli_usage(RUN_USAGE, "run: unknown option '%s'", o);
 		if (!(v = opt_value(argc, argv, &i)))
 			return cli_usage(RUN_USAGE, "run: %s needs a value", o);
@@ -80,6 +95,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			if (cli_parse_engine(v, &a->engine))
 				return cli_usage(RUN_USAGE, "run: unknown engine '%s'", v);
 			a->engine_name = v;
+		} else if (!strcmp(o, "--repeat")) {
+			if (cli_parse_u64(v, &a->repeat) || a->repeat == 0)
+				return cli_usage(RUN_USAGE, "run: --repeat needs a number > 0, not '%s'", v);
 		} else if (!strcmp(o, "--budget")) {
 			if (cli_parse_u64(v, &a->budget))
 				return cli_usage(RUN_USAGE, "run: --budget needs a number, not '%s'", v);
@@ -105,21 +123,27 @@ static int read_mem(const struct run_args *a, uint8_t **mem, size_t *len)
 	return 0;
 }
 
-static int report(const struct run_args *a, const struct xbpf_run_opts *ro, size_t insn_cnt,
-		  const uint8_t *mem, size_t len, bool have_mem)
+static int report(const struct run_args *a, uint64_t r0, double ns, size_t insn_cnt,
+		  const uint8_t *mem, size_t len)
 {
 	char hex[24];
-	snprintf(hex, sizeof hex, "0x%" PRIx64, ro->retval);
+	snprintf(hex, sizeof hex, "0x%" PRIx64, r0);
 	if (!cli_json) {
-		printf("%" PRIu64 " (%s)\n", ro->retval, hex);
+		printf("%" PRIu64 " (%s)\n", r0, hex);
+		if (a->repeat)
+			printf("%.1f ns per run (average of %" PRIu64 " runs)\n", ns, a->repeat);
 		return 0;
 	}
 	json_begin_obj(NULL);
-	json_u64("retval", ro->retval);
+	json_u64("retval", r0);
 	json_str("retval_hex", hex);
 	json_str("engine", a->engine_name);
 	json_u64("insns", insn_cnt);
-	if (have_mem) {
+	if (a->repeat) {
+		json_u64("repeat", a->repeat);
+		json_f64("duration_ns", ns);
+	}
+	if (a->mem_hex || a->mem_file) {
 		char *m = cli_hex_string(mem, len, " ");
 		json_str("mem", m);
 		free(m);
@@ -148,10 +172,26 @@ static int run_loaded(const struct run_args *a, struct xbpf_prog *prog, size_t i
 		.sz = sizeof ro, .ctx = mem, .ctx_size = len, .budget = a->budget,
 		.engine = a->engine, .log_buf = log, .log_size = sizeof log,
 	};
-	int err = xbpf_prog__run(prog, &ro);
-	rc = err ? run_error(err, a, log) : report(a, &ro, insn_cnt, mem, len, a->mem_hex || a->mem_file);
+	/* with --repeat: the runs share the memory (as BPF_PROG_TEST_RUN's repeat does) */
+	uint64_t runs = a->repeat ? a->repeat : 1;
+	struct timespec t0, t1;
+	int err = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (uint64_t i = 0; i < runs && !err; i++)
+		err = xbpf_prog__run(prog, &ro);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / (double)runs;
+	rc = err ? run_error(err, a, log) : report(a, ro.retval, ns, insn_cnt, mem, len);
 	free(mem);
 	return rc;
+}
+
+/* How errors name PROG: the file, or "the program" when it was given inline. */
+static const char *prog_label(const char *arg)
+{
+	if (!strcmp(arg, "-"))
+		return "stdin";
+	return access(arg, F_OK) == 0 ? arg : "the program";
 }
 
 static int run_object(int argc, char **argv)
@@ -163,10 +203,15 @@ static int run_object(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv)
 {
-	/* an ELF object anywhere among the arguments: the object runner owns the options */
-	for (int i = 1; i < argc; i++)
+	/* PROG is an ELF object: the object runner owns all the options then */
+	for (int i = 1; i < argc; i++) {
+		if (takes_value(argv[i])) {
+			i++; /* e.g. --mem-file F: F is memory, whatever it holds */
+			continue;
+		}
 		if (argv[i][0] != '-' && cli_is_elf_file(argv[i]))
 			return run_object(argc, argv);
+	}
 	struct run_args a = {.engine = XBPF_ENGINE_INTERP, .engine_name = "interp"};
 	int rc = parse_args(argc, argv, &a);
 	if (rc)
@@ -178,8 +223,7 @@ static int cmd_run(int argc, char **argv)
 	size_t cnt;
 	rc = cli_read_prog(a.prog, &a.input, vm, &insns, &cnt);
 	if (!rc && a.input == CLI_IN_ELF)
-		rc = cli_error(2, "%s is an object file: its first bytes were read from stdin or "
-			       "the argument, pass it as a file", a.prog);
+		rc = cli_error(2, "an object file must be given as a file, not on stdin");
 	if (rc) {
 		xbpf_vm__free(vm);
 		return rc;
@@ -191,7 +235,8 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct xbpf_prog *prog = xbpf_prog__load(vm, insns, cnt, &lo);
 	if (!prog)
-		rc = cli_error(1, "cannot load %s: %s", a.prog, log[0] ? log : strerror(errno));
+		rc = cli_error(1, "cannot load %s: %s", prog_label(a.prog),
+			       log[0] ? log : strerror(errno));
 	else
 		rc = run_loaded(&a, prog, cnt);
 	if (prog)

@@ -16,16 +16,8 @@ static const char *type_name(enum xbpf_prog_type t)
 
 static const char *map_type_name(uint32_t t)
 {
-	/* the kernel's names, as bpftool prints them */
-	static const char *const names[] = {
-		"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
-		"percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash",
-		"lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap",
-		"xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray",
-		"percpu_cgroup_storage", "queue", "stack", "sk_storage", "devmap_hash",
-		"struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
-	};
-	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
+	const char *n = xbpf_map_type__name((enum xbpf_map_type)t); /* bpftool's names */
+	return n ? n : "unknown";
 }
 
 static void show_json(struct xbpf_object *obj)

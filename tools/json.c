@@ -1,6 +1,7 @@
 /* json.c - a small streaming JSON writer to stdout (see cli.h for the contract). */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include "cli.h"
 
 static int depth;
@@ -101,10 +102,18 @@ void json_i64(const char *key, int64_t val)
 void json_f64(const char *key, double val)
 {
 	begin_value(key);
-	if (isfinite(val))
-		printf("%.17g", val);
-	else
+	if (isfinite(val)) {
+		/* the shortest form that reads back as the same double */
+		char buf[40];
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(buf, sizeof buf, "%.*g", prec, val);
+			if (strtod(buf, NULL) == val)
+				break;
+		}
+		fputs(buf, stdout);
+	} else {
 		fputs("null", stdout);
+	}
 	end_value();
 }
 

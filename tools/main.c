@@ -36,6 +36,33 @@ static struct cli_cmd *find(const char *name)
 	return NULL;
 }
 
+/* bpf_conformance runs its plugin as `PLUGIN MEM OPTIONS`: with --plugin_path xbpf and
+ * --plugin_options "conformance-plugin [--jit]" the command name arrives after the memory,
+ * possibly with options in the same argument. Find such an argument and rebuild argv as
+ * [command, the other arguments..., the rest of that argument]; returns the new count, or
+ * 0 when no argument starts with a command name. */
+static int find_late_command(int n, char **argv, struct cli_cmd **cmd)
+{
+	for (int i = 1; i < n; i++) {
+		size_t len = strcspn(argv[i], " \t");
+		char name[64];
+		if (len == 0 || len >= sizeof name)
+			continue;
+		memcpy(name, argv[i], len);
+		name[len] = 0;
+		if (!(*cmd = find(name)))
+			continue;
+		char *rest = argv[i] + len + strspn(argv[i] + len, " \t");
+		memmove(argv + 1, argv, (size_t)i * sizeof *argv); /* drops argv[i] */
+		argv[0] = (char *)(*cmd)->name;
+		if (*rest)
+			argv[n++] = rest;
+		argv[n] = NULL;
+		return n;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	/* strip global options wherever they appear */
@@ -58,6 +85,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	struct cli_cmd *c = find(argv[0]);
+	int late = c ? 0 : find_late_command(n, argv, &c);
+	if (late)
+		n = late;
 	if (!c) {
 		fprintf(stderr, "%s: unknown command '%s' (try '%s help')\n", cli_prog, argv[0], cli_prog);
 		return 2;

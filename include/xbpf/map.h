@@ -143,7 +143,9 @@ XBPF_API int xbpf_map__delete_batch(struct xbpf_map *map, const void *keys, uint
 
 /* ---- programs and maps in slots ---------------------------------------------------------- */
 /* PROG_ARRAY: put `prog` (NULL: clear) in slot idx; the array takes a reference on the
- * program. -E2BIG for idx past max_entries, -EINVAL for a wrong map type. */
+ * program. -E2BIG for idx past max_entries, -EINVAL for a wrong map type. This is the way
+ * to fill a program array (update_elem on one is -EINVAL: there are no program fds);
+ * lookup_elem gives a per-slot id, delete_elem clears a slot. */
 XBPF_API int xbpf_map__set_prog(struct xbpf_map *map, uint32_t idx, struct xbpf_prog *prog);
 /* ARRAY_OF_MAPS / HASH_OF_MAPS: set key -> inner (NULL: delete); the outer map takes a
  * reference. -EINVAL when `inner` does not match the template. Same as update_elem with

@@ -90,11 +90,14 @@ struct xbpf_object_load_opts {
 	size_t log_size;
 };
 
-/* Create the object's maps (with their initial contents: global data images, program
- * array and map-in-map slots), then load every program. Returns 0 or -errno (-EINVAL
- * with the reason in the log: a rejected program, an unsatisfiable CO-RE relocation
- * naming the field, a map the maps API refused). -EALREADY when already loaded. On
- * failure nothing stays loaded. */
+/* Create the object's maps (with their initial contents: global data images, .kconfig
+ * values, program array and map-in-map slots, including the legacy "<id>/<slot>" and
+ * "<type>/<n>" tail-call sections), apply CO-RE relocations, verify each program (unless
+ * no_verify) and load it with xbpf_prog__load(). opts may be NULL. Returns 0 or -errno
+ * (-EINVAL, -EACCES, ... with the reason in the log: a verifier rejection with the
+ * instruction and source line, an unsatisfiable CO-RE relocation naming the type and
+ * field, a map the maps API refused). -EALREADY when already loaded. On failure nothing
+ * stays loaded. */
 XBPF_API int xbpf_object__load(struct xbpf_object *obj, const struct xbpf_object_load_opts *opts);
 /* The VM the programs were loaded into (NULL before load). */
 XBPF_API struct xbpf_vm *xbpf_object__vm(const struct xbpf_object *obj);

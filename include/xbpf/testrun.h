@@ -7,10 +7,11 @@
  *
  *   XDP            data_in = packet (>= 14 bytes, <= 3520); ctx_in = struct xbpf_xdp_md
  *                  with data = metadata length (the first bytes of data_in), data_end =
- *                  data_size_in, data_meta = 0, egress_ifindex = 0. 256 bytes of headroom.
+ *                  data_size_in, data_meta = 0, egress_ifindex = 0 (metadata: 4-aligned,
+ *                  <= 255 bytes). 256 bytes of headroom, as the kernel's.
  *                  data_out = the packet from data_meta to data_end after the runs.
  *   SOCKET_FILTER, CGROUP_SKB (L3) and SCHED_CLS, SCHED_ACT (L2): struct xbpf_sk_buff;
- *                  data_in = Ethernet frame (>= 14 bytes). ctx_in may set only mark,
+ *                  data_in = Ethernet frame (14 to 3712 bytes). ctx_in may set only mark,
  *                  priority, ingress_ifindex, ifindex, cb, tstamp, wire_len, gso_segs,
  *                  gso_size, hwtstamp (others must be 0, else -EINVAL). L3 programs see the
  *                  packet from the network header; data_out then has the 14-byte MAC

@@ -50,6 +50,7 @@ struct ctx_state {
 	uint8_t *hard_end;         /* xdp: data_end may not pass it; skb: buffer end */
 	uint8_t *data_meta, *data, *data_end;
 	uint8_t *nh;               /* skb: network header (skb_change_head keeps it) */
+	uint8_t *mac;              /* skb: MAC header (skb_change_head resets it to data) */
 	bool has_ctx;              /* ctx_in or ctx_out given (the kernel then builds one) */
 	struct xbpf_xdp_md md;     /* xdp: the context the program sees */
 	struct xbpf_xdp_md md_io;  /* xdp: the caller's context; ctx_out starts from it */

@@ -256,6 +256,7 @@ int ctx_skb_setup(struct ctx_state *st, struct xbpf_test_run_opts *o)
 	st->data_meta = st->data;
 	st->data_end = frame + size;
 	st->nh = frame + CTX_ETH_HLEN;
+	st->mac = frame;
 	skb_eth_trans(st, frame);
 	skb_fake_sock(st, frame + CTX_ETH_HLEN, size - CTX_ETH_HLEN);
 	uint32_t len = (uint32_t)(st->data_end - st->data);

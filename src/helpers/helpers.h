@@ -105,8 +105,10 @@ HLP_FN(probe_read_kernel_str); /* 115 */
 HLP_FN(skb_store_bytes);       /* 9 */
 HLP_FN(l3_csum_replace);       /* 10 */
 HLP_FN(l4_csum_replace);       /* 11 */
+HLP_FN(skb_get_tunnel_key);    /* 20 */
 HLP_FN(redirect);              /* 23 */
 HLP_FN(skb_load_bytes);        /* 26 */
+HLP_FN(get_hash_recalc);       /* 34 */
 HLP_FN(skb_change_tail);       /* 38 */
 HLP_FN(skb_pull_data);         /* 39 */
 HLP_FN(csum_update);           /* 40 */
@@ -115,6 +117,9 @@ HLP_FN(skb_change_head);       /* 43 */
 HLP_FN(xdp_adjust_head);       /* 44 */
 HLP_FN(xdp_adjust_meta);       /* 54 */
 HLP_FN(xdp_adjust_tail);       /* 65 */
+HLP_FN(skb_load_bytes_relative); /* 68 */
+HLP_FN(redirect_neigh);        /* 152 */
+HLP_FN(redirect_peer);         /* 155 */
 HLP_FN(xdp_get_buff_len);      /* 188 */
 HLP_FN(xdp_load_bytes);        /* 189 */
 HLP_FN(xdp_store_bytes);       /* 190 */

@@ -21,7 +21,7 @@ static inline bool checks_on(const struct xbpf_run_ctx *rc)
 }
 
 /* Is p a live map the run may use? Program maps first (cheap), then the registry. */
-static bool map_arg_ok(struct xbpf_run_ctx *rc, const char *helper, uint64_t p)
+static inline bool map_arg_ok(struct xbpf_run_ctx *rc, const char *helper, uint64_t p)
 {
 	struct xbpf_map *m = (struct xbpf_map *)(uintptr_t)p;
 	if (!checks_on(rc))

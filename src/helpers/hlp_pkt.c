@@ -171,6 +171,29 @@ uint64_t hlp_skb_load_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 	return 0;
 }
 
+#define BPF_HDR_START_MAC 0
+#define BPF_HDR_START_NET 1
+
+/* (skb, u32 offset, void *to, u32 len, u32 start_header): as skb_load_bytes, from the MAC
+ * or the network header. */
+uint64_t hlp_skb_load_bytes_relative(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5, struct xbpf_run_ctx *rc)
+{
+	uint32_t off = (uint32_t)r2, len = (uint32_t)r4;
+	if (!hlp_mem_ok(rc, "bpf_skb_load_bytes_relative", 3, r3, len, true))
+		return HLP_ERR(EFAULT);
+	struct ctx_state *st = pkt_state(rc, false);
+	void *to = (void *)(uintptr_t)r3;
+	uint8_t *start = !st ? NULL : (uint32_t)r5 == BPF_HDR_START_MAC ? st->mac
+		: (uint32_t)r5 == BPF_HDR_START_NET ? st->nh : NULL;
+	if (!start || off > 0xffff || start + off + len > st->data_end) {
+		memset(to, 0, len);
+		return HLP_ERR(EFAULT);
+	}
+	memcpy(to, start + off, len);
+	return 0;
+}
+
 uint64_t hlp_skb_store_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			     struct xbpf_run_ctx *rc)
 {
@@ -239,6 +262,7 @@ uint64_t hlp_skb_change_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 		return HLP_ERR(ENOMEM);
 	st->data -= room;
 	st->data_meta = st->data;
+	st->mac = st->data;
 	memset(st->data, 0, room);
 	resync(rc, st);
 	return 0;
@@ -374,6 +398,63 @@ uint64_t hlp_set_hash_invalid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4
 	if (st)
 		st->skb.hash = 0;
 	return 0;
+}
+
+/* (skb): the flow hash. The kernel's is a jhash of the flow keys with a per-boot random
+ * seed, which no one can reproduce; xbpf's is a stable non-zero hash of the same keys
+ * (IPv4/IPv6 addresses, protocol, ports), kept in skb->hash like the kernel's. */
+uint64_t hlp_get_hash_recalc(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			     struct xbpf_run_ctx *rc)
+{
+	struct ctx_state *st = pkt_state(rc, false);
+	if (!st)
+		return 0;
+	const uint8_t *nh = st->nh, *end = st->data_end;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t n = 0, off = 0;
+	if (st->skb.family == 2 && nh + 20 <= end)
+		off = 12, n = 8;
+	else if (st->skb.family == 10 && nh + 40 <= end)
+		off = 8, n = 32;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ nh[off + i]) * 16777619u;
+	if (st->skb.family == 2 && nh + 24 <= end) {
+		uint8_t proto = nh[9];
+		h = (h ^ proto) * 16777619u;
+		size_t ihl = (size_t)(nh[0] & 15) * 4;
+		for (size_t i = 0; (proto == 6 || proto == 17) && i < 4 && nh + ihl + 4 <= end; i++)
+			h = (h ^ nh[ihl + i]) * 16777619u;
+	}
+	st->skb.hash = h ? h : 1;
+	return st->skb.hash;
+}
+
+/* (skb, struct bpf_tunnel_key *key, u32 size, u64 flags): a test run's packet carries no
+ * tunnel metadata: -EINVAL with the key zeroed, as the kernel answers. */
+uint64_t hlp_skb_get_tunnel_key(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				uint64_t r5, struct xbpf_run_ctx *rc)
+{
+	if (!hlp_mem_ok(rc, "bpf_skb_get_tunnel_key", 2, r2, (uint32_t)r3, true))
+		return HLP_ERR(EFAULT);
+	memset((void *)(uintptr_t)r2, 0, (uint32_t)r3);
+	return HLP_ERR(EINVAL);
+}
+
+/* (u32 ifindex, struct bpf_redir_neigh *params, int plen, u64 flags) */
+uint64_t hlp_redirect_neigh(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			    struct xbpf_run_ctx *rc)
+{
+	int32_t plen = (int32_t)r3;
+	if ((plen && plen < 20) || r4) /* sizeof(struct bpf_redir_neigh) */
+		return TC_ACT_SHOT;
+	return TC_ACT_REDIRECT;
+}
+
+/* (u32 ifindex, u64 flags) */
+uint64_t hlp_redirect_peer(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			   struct xbpf_run_ctx *rc)
+{
+	return r2 ? TC_ACT_SHOT : TC_ACT_REDIRECT;
 }
 
 /* (u32 ifindex, u64 flags): tc gives TC_ACT_REDIRECT (TC_ACT_SHOT for bad flags), XDP

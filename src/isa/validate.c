@@ -52,7 +52,7 @@ static int fail(struct vctx *v, size_t pc, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* A register field above r10 under a register rule gets a message naming the register. */
+/* A register field above r10 is reported as a bad register, not as "not writable". */
 static const char *check_reg_range(const struct isa_op *row, const struct xbpf_insn *in)
 {
 	if ((row->dst.kind == RULE_REG || row->dst.kind == RULE_WREG) && in->dst_reg > 10)

@@ -7,8 +7,10 @@
  *  - register liveness (interprocedural through local calls), used to drop dead
  *    definitions, to save only the live r1-r5 around helper calls and to zero only the
  *    registers a program reads before writing;
- *  - fusions: the zero/sign-extension pairs clang emits (<<= 32; >>= 32), a conditional
- *    jump over an unconditional one, jumps to the next instruction;
+ *  - fusions: the zero/sign-extension pairs clang emits (<<= 32; >>= 32, also through a
+ *    copy: x <<= 32; y = x; y >>= 32 with x dead afterwards), a copy and an
+ *    add (one lea), a conditional jump over an unconditional one, jumps to the next
+ *    instruction;
  *  - constants a source register is known to hold inside a block (so `r2 = 5; r1 += r2`
  *    becomes an immediate operand), and stack accesses proven in bounds.
  */
@@ -253,6 +255,18 @@ static void mark_fusions(struct jit_ctx *c, size_t i)
 	    (e->op == XOP_RSH64_K || e->op == XOP_ARSH64_K)) {
 		a->flags |= e->op == XOP_RSH64_K ? JI_FUSE_ZEXT : JI_FUSE_SEXT;
 		b->flags |= JI_SKIP;
+	} else if (d->op == XOP_LSH64_K && d->imm == 32 && i + 2 < c->n && e->op == XOP_MOV64_X &&
+		   e->src == d->dst && e->dst != d->dst && !(b->live_out >> d->dst & 1) &&
+		   e[1].dst == e->dst && e[1].imm == 32 &&
+		   (e[1].op == XOP_RSH64_K || e[1].op == XOP_ARSH64_K) &&
+		   !(b[1].flags & (JI_SKIP | JI_TARGET))) {
+		a->flags |= e[1].op == XOP_RSH64_K ? JI_FUSE_ZEXT3 : JI_FUSE_SEXT3;
+		b->flags |= JI_SKIP;
+		b[1].flags |= JI_SKIP;
+	} else if (d->op == XOP_MOV64_X && d->src != d->dst && e->dst == d->dst &&
+		   (e->op == XOP_ADD64_X || (e->op == XOP_ADD64_K && !c->blind))) {
+		a->flags |= JI_FUSE_LEA;
+		b->flags |= JI_SKIP;
 	} else if (is_cond_jump(d->op) && (size_t)d->off == i + 2 &&
 		   (e->op == XOP_JA || e->op == XOP_JA32)) {
 		a->flags |= JI_FUSE_JNOT;
@@ -318,6 +332,8 @@ static void mark_funcs(struct jit_ctx *c)
 			c->uses_r10 = true;
 		if (!(c->ins[i].flags & JI_SKIP))
 			fn->writes |= def;
+		if (c->ins[i].flags & (JI_FUSE_ZEXT3 | JI_FUSE_SEXT3)) /* writes the copy's dst */
+			fn->writes |= (uint16_t)(1u << c->code[i + 1].dst);
 		bool call = f == FORM_CALL || f == FORM_CALLX || f == FORM_CALL_LOCAL;
 		if (call)
 			fn->calls = true;

@@ -156,8 +156,8 @@ int jit_dump(const struct xbpf_prog *prog, int body, FILE *out)
 		cs_close(&h);
 		return -ENOMEM;
 	}
-	fprintf(out, "; program '%s': %zu eBPF slots -> %u bytes hot + %u bytes cold, %u passes, "
-		"compiled in %" PRIu64 " ns; body %d (%s)\n", prog->name, prog->insn_cnt,
+	fprintf(out, "; program '%s': %zu eBPF slots -> %u bytes hot + %u bytes cold, %u "
+		"relaxation rounds, compiled in %" PRIu64 " ns; body %d (%s)\n", prog->name, prog->insn_cnt,
 		im->hot_len, im->cold_len, im->passes, im->compile_ns, body,
 		body ? "with an instruction budget" : "no budget");
 	print_marks(out, prog, h, m, collect_hot(prog, im, body, m));

@@ -1,5 +1,5 @@
 /* jit.c - the JIT's arch-neutral driver: compile a validated program to native code
- * (analysis, emission passes until branch sizes settle, W^X executable memory), release
+ * (analysis, one emission pass, branch relaxation and fix-ups, W^X executable memory), release
  * it, call compiled functions back from helpers, and report runtime errors raised by the
  * generated code with the interpreter's exact messages.
  *
@@ -16,9 +16,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdlib.h>
 #include "jit.h"
 
-#define JIT_MAX_PASSES 40
 
 /* ---- labels ------------------------------------------------------------------------- */
 
@@ -43,46 +43,24 @@ void jit_bind(struct jit_ctx *c, uint32_t lbl)
 {
 	c->cur.pos[lbl] = (int32_t)c->out->len;
 	c->cur.cold[lbl] = c->out == &c->cold;
+	c->cur.sites[lbl] = c->stream_sites[c->out == &c->cold];
 }
 
-int64_t jit_label_pos(const struct jit_ctx *c, uint32_t lbl)
+void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t cc, uint32_t lbl)
 {
-	if (c->cur.pos[lbl] >= 0) {
-		if (!c->cur.cold[lbl])
-			return c->cur.pos[lbl];
-		return c->have_prev ? (int64_t)c->prev.hot_len + c->cur.pos[lbl] : -1;
-	}
-	if (!c->have_prev || c->prev.pos[lbl] < 0)
-		return -1;
-	return c->prev.pos[lbl] + (c->prev.cold[lbl] ? (int64_t)c->prev.hot_len : 0);
-}
-
-int64_t jit_here(const struct jit_ctx *c)
-{
-	if (c->out == &c->hot)
-		return (int64_t)c->hot.len;
-	return c->have_prev ? (int64_t)(c->prev.hot_len + c->cold.len) : -1;
-}
-
-bool jit_branch_short(struct jit_ctx *c, bool fits)
-{
-	size_t s = c->site++;
-	if (s >= c->site_cap) {
-		size_t cap = c->site_cap ? c->site_cap * 2 : 256;
-		uint8_t *p = realloc(c->site_short, cap);
+	if (c->nsites == c->sites_cap) {
+		size_t cap = c->sites_cap ? c->sites_cap * 2 : 256;
+		struct jit_site *p = realloc(c->sites, cap * sizeof *p);
 		if (!p) {
 			c->hot.oom = true;
-			return false;
+			return;
 		}
-		memset(p + c->site_cap, 0, cap - c->site_cap);
-		c->site_short = p;
-		c->site_cap = cap;
+		c->sites = p;
+		c->sites_cap = cap;
 	}
-	if (!c->site_short[s] && fits) {
-		c->site_short[s] = 1;
-		c->changed = true;
-	}
-	return c->site_short[s];
+	c->sites[c->nsites++] = (struct jit_site){(uint32_t)c->out->len, lbl, c->out == &c->cold,
+						  (uint8_t)kind, cc, 0};
+	c->stream_sites[c->out == &c->cold]++;
 }
 
 void jit_fail(struct jit_ctx *c, int err, const char *fmt, ...)
@@ -111,31 +89,63 @@ uint64_t jit_blind_key(struct jit_ctx *c)
 
 int64_t jit_image_label(const struct jit_image *im, uint32_t lbl)
 {
-	if (im->pos[lbl] < 0)
-		return -1;
-	return im->pos[lbl] + (im->cold[lbl] ? (int64_t)im->hot_len : 0);
+	return im->pos[lbl];
 }
 
 /* ---- compilation ---------------------------------------------------------------------- */
 
+/* CPU time of this thread: the compile time without the noise of preemption */
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Scratch buffers kept per thread between compilations: a large program would otherwise
+ * get fresh memory (page faults, pages zeroed by the kernel) on every compile. At most one
+ * buffer of each kind, at most SCRATCH_KEEP bytes each, is kept. */
+enum { SCR_HOT, SCR_COLD, SCR_POS, SCR_LCOLD, SCR_LSITES, SCR_SITES, SCR__COUNT };
+#define SCRATCH_KEEP (4u << 20)
+static __thread struct {
+	void *p;
+	size_t cap;
+} scratch[SCR__COUNT];
+
+static void *scratch_take(int i, size_t want, size_t *cap)
+{
+	void *p = scratch[i].p;
+	if (p && scratch[i].cap >= want) {
+		*cap = scratch[i].cap;
+		scratch[i].p = NULL;
+		return p;
+	}
+	free(p);
+	scratch[i].p = NULL;
+	*cap = want ? want : 1;
+	return malloc(*cap);
+}
+
+static void scratch_give(int i, void *p, size_t cap)
+{
+	if (p && !scratch[i].p && cap <= SCRATCH_KEEP) {
+		scratch[i].p = p;
+		scratch[i].cap = cap;
+	} else {
+		free(p);
+	}
 }
 
 static void ctx_free(struct jit_ctx *c)
 {
 	free(c->ins);
 	free(c->fn);
-	free(c->hot.p);
-	free(c->cold.p);
-	free(c->cur.pos);
-	free(c->cur.cold);
-	free(c->prev.pos);
-	free(c->prev.cold);
-	free(c->site_short);
+	scratch_give(SCR_HOT, c->hot.p, c->hot.cap);
+	scratch_give(SCR_COLD, c->cold.p, c->cold.cap);
+	scratch_give(SCR_POS, c->cur.pos, c->nlabels * sizeof *c->cur.pos);
+	scratch_give(SCR_LCOLD, c->cur.cold, c->nlabels);
+	scratch_give(SCR_LSITES, c->cur.sites, c->nlabels * sizeof *c->cur.sites);
+	scratch_give(SCR_SITES, c->sites, c->sites_cap * sizeof *c->sites);
 }
 
 static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, char *log, size_t log_size)
@@ -152,48 +162,165 @@ static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, char *log, size_t
 	c->nlabels = (2 + 2 * JC__COUNT) * c->n + 2 * (size_t)prog->func_cnt + JG__COUNT;
 	c->ins = calloc(c->n + 1, sizeof *c->ins);
 	c->fn = calloc(prog->func_cnt + 1, sizeof *c->fn);
-	c->cur.pos = malloc(c->nlabels * sizeof *c->cur.pos);
-	c->cur.cold = malloc(c->nlabels);
-	c->prev.pos = malloc(c->nlabels * sizeof *c->prev.pos);
-	c->prev.cold = malloc(c->nlabels);
-	if (!c->ins || !c->fn || !c->cur.pos || !c->cur.cold || !c->prev.pos || !c->prev.cold)
+	size_t cap;
+	c->cur.pos = scratch_take(SCR_POS, c->nlabels * sizeof *c->cur.pos, &cap);
+	c->cur.cold = scratch_take(SCR_LCOLD, c->nlabels, &cap);
+	c->cur.sites = scratch_take(SCR_LSITES, c->nlabels * sizeof *c->cur.sites, &cap);
+	c->hot.p = scratch_take(SCR_HOT, c->n * 48 + 4096, &c->hot.cap);
+	c->cold.p = scratch_take(SCR_COLD, c->n * 16 + 4096, &c->cold.cap);
+	c->sites = scratch_take(SCR_SITES, (c->n * 2 + 256) * sizeof *c->sites, &cap);
+	c->sites_cap = cap / sizeof *c->sites;
+	if (!c->hot.p || !c->cold.p || !c->sites)
+		return -ENOMEM;
+	if (!c->ins || !c->fn || !c->cur.pos || !c->cur.cold || !c->cur.sites)
 		return -ENOMEM;
 	return 0;
 }
 
-/* One emission pass; returns 0, or -errno. */
-static int run_pass(struct jit_ctx *c)
+/* Emit everything once; returns 0, or -errno. */
+static int emit_all(struct jit_ctx *c)
 {
 	memset(c->cur.pos, 0xff, c->nlabels * sizeof *c->cur.pos);
 	memset(c->cur.cold, 0, c->nlabels);
-	c->hot.len = c->cold.len = 0;
-	c->site = 0;
-	c->changed = false;
+	c->stream_sites[0] = c->stream_sites[1] = 0;
 	c->blind_state = c->blind_seed;
 	jit_arch_emit(c);
 	if (c->hot.oom || c->cold.oom)
 		return -ENOMEM;
-	if (c->err)
-		return c->err;
-	c->cur.hot_len = c->hot.len;
-	c->cur.cold_len = c->cold.len;
+	return c->err;
+}
+
+/* ---- relaxation and assembly -------------------------------------------------------- */
+
+/* Sites of both streams in offset order, with the bytes their short forms save. */
+struct relax {
+	uint32_t *idx[2];      /* site indexes per stream (0 hot, 1 cold), by offset */
+	size_t cnt[2];
+	int64_t *saved[2];     /* saved[s][k]: bytes saved by the first k sites of stream s */
+	int64_t hot_len;       /* relaxed hot length */
+};
+
+static int64_t site_saving(const struct jit_site *s)
+{
+	return s->shrt ? (int64_t)(jit_arch_site_size(s->kind, false) - jit_arch_site_size(s->kind, true)) : 0;
+}
+
+static void relax_sums(const struct jit_ctx *c, struct relax *r)
+{
+	for (int st = 0; st < 2; st++) {
+		r->saved[st][0] = 0;
+		for (size_t k = 0; k < r->cnt[st]; k++)
+			r->saved[st][k + 1] = r->saved[st][k] + site_saving(&c->sites[r->idx[st][k]]);
+	}
+	r->hot_len = (int64_t)c->hot.len - r->saved[0][r->cnt[0]];
+}
+
+/* Final image offset of position `off` of stream `st` that has `k` sites before it, under
+ * the current decisions. */
+static int64_t relax_pos(const struct relax *r, int st, uint32_t off, uint32_t k)
+{
+	return (int64_t)off - r->saved[st][k] + (st ? r->hot_len : 0);
+}
+
+static int64_t label_final(const struct jit_ctx *c, const struct relax *r, uint32_t lbl)
+{
+	if (c->cur.pos[lbl] < 0)
+		return -1;
+	return relax_pos(r, c->cur.cold[lbl], (uint32_t)c->cur.pos[lbl], c->cur.sites[lbl]);
+}
+
+/* Make every branch short whose final distance fits; returns the number of rounds. */
+static unsigned relax_sites(struct jit_ctx *c, struct relax *r)
+{
+	unsigned rounds = 0;
+	for (bool changed = true; changed; rounds++) {
+		changed = false;
+		relax_sums(c, r);
+		for (int st = 0; st < 2; st++)
+			for (uint32_t k = 0; k < r->cnt[st]; k++) {
+				struct jit_site *s = &c->sites[r->idx[st][k]];
+				unsigned short_size = jit_arch_site_size(s->kind, true);
+				if (s->shrt || !short_size)
+					continue;
+				int64_t t = label_final(c, r, s->lbl);
+				int64_t end = relax_pos(r, st, s->off, k) + short_size;
+				if (t >= 0 && t - end >= -128 && t - end <= 127) {
+					s->shrt = 1;
+					changed = true;
+				}
+			}
+	}
+	relax_sums(c, r);
+	return rounds;
+}
+
+/* Copy stream st into out, re-encoding its sites. */
+static int assemble_stream(struct jit_ctx *c, const struct relax *r, int st, uint8_t *out)
+{
+	const struct jit_buf *b = st ? &c->cold : &c->hot;
+	size_t from = 0;
+	uint8_t *o = out;
+	for (size_t k = 0; k < r->cnt[st]; k++) {
+		const struct jit_site *s = &c->sites[r->idx[st][k]];
+		memcpy(o, b->p + from, s->off - from);
+		o += s->off - from;
+		unsigned size = jit_arch_site_size(s->kind, s->shrt);
+		int64_t t = label_final(c, r, s->lbl);
+		int64_t end = relax_pos(r, st, s->off, (uint32_t)k) + size;
+		if (t < 0) {
+			jit_fail(c, -EFAULT, "JIT: branch to an unbound label %u", s->lbl);
+			return c->err;
+		}
+		jit_arch_site_encode(o, s->kind, s->cc, s->shrt, (int32_t)(t - end));
+		o += size;
+		from = s->off + jit_arch_site_size(s->kind, false);
+	}
+	memcpy(o, b->p + from, b->len - from);
 	return 0;
 }
 
-/* Copy the final streams into fresh memory, then make it read+execute only. */
-static void *install(const struct jit_ctx *c, size_t *size)
+static void relax_free(struct relax *r)
 {
-	size_t len = c->hot.len + c->cold.len;
+	for (int st = 0; st < 2; st++) {
+		free(r->idx[st]);
+		free(r->saved[st]);
+	}
+}
+
+static int relax_init(const struct jit_ctx *c, struct relax *r)
+{
+	memset(r, 0, sizeof *r);
+	for (int st = 0; st < 2; st++) {
+		r->idx[st] = malloc((c->nsites + 1) * sizeof *r->idx[st]);
+		r->saved[st] = malloc((c->nsites + 1) * sizeof *r->saved[st]);
+		if (!r->idx[st] || !r->saved[st])
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->nsites; i++) {
+		int st = c->sites[i].cold;
+		r->idx[st][r->cnt[st]++] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* Map RW, copy the final code, then make it read+execute only. */
+static void *install(struct jit_ctx *c, const struct relax *r, size_t *size)
+{
+	size_t hot = (size_t)r->hot_len;
+	size_t len = hot + c->cold.len - (size_t)r->saved[1][r->cnt[1]];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t map = (len + page - 1) / page * page;
-	void *mem = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!map)
+		map = page;
+	uint8_t *mem = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return NULL;
-	memcpy(mem, c->hot.p, c->hot.len);
-	if (c->cold.len)
-		memcpy((uint8_t *)mem + c->hot.len, c->cold.p, c->cold.len);
+	if (assemble_stream(c, r, 0, mem) || assemble_stream(c, r, 1, mem + hot)) {
+		munmap(mem, map);
+		return NULL;
+	}
 	/* int3 in the slack so a stray jump traps */
-	memset((uint8_t *)mem + len, 0xcc, map - len);
+	memset(mem + len, 0xcc, map - len);
 	if (mprotect(mem, map, PROT_READ | PROT_EXEC)) {
 		munmap(mem, map);
 		return NULL;
@@ -202,26 +329,38 @@ static void *install(const struct jit_ctx *c, size_t *size)
 	return mem;
 }
 
-static int finish(struct jit_ctx *c, unsigned passes, uint64_t t0)
+static int finish(struct jit_ctx *c, uint64_t t0)
 {
 	struct xbpf_prog *prog = c->prog;
+	struct relax r;
 	struct jit_image *im = calloc(1, sizeof *im);
+	int32_t *pos = malloc(c->nlabels * sizeof *pos);
+	int err = im && pos ? relax_init(c, &r) : -ENOMEM;
 	size_t size = 0;
-	void *mem = im ? install(c, &size) : NULL;
-	if (!mem) {
-		free(im);
-		jit_fail(c, -ENOMEM, "cannot map executable memory: %s", strerror(errno));
-		return -ENOMEM;
+	void *mem = NULL;
+	if (!err) {
+		im->passes = relax_sites(c, &r);
+		mem = install(c, &r, &size);
+		if (!mem && !c->err)
+			jit_fail(c, -ENOMEM, "cannot map executable memory: %s", strerror(errno));
+		err = mem ? 0 : c->err ? c->err : -ENOMEM;
 	}
-	im->pos = c->cur.pos;
-	im->cold = c->cur.cold;
-	c->cur.pos = NULL;
-	c->cur.cold = NULL;
+	if (!err) {
+		for (size_t l = 0; l < c->nlabels; l++)
+			pos[l] = (int32_t)label_final(c, &r, (uint32_t)l);
+		im->hot_len = (uint32_t)r.hot_len;
+		im->cold_len = (uint32_t)(c->cold.len - (size_t)r.saved[1][r.cnt[1]]);
+	}
+	if (im && pos)
+		relax_free(&r);
+	if (err) {
+		free(im);
+		free(pos);
+		return err;
+	}
+	im->pos = pos;
 	im->n = c->n;
 	im->nf = prog->func_cnt;
-	im->hot_len = (uint32_t)c->hot.len;
-	im->cold_len = (uint32_t)c->cold.len;
-	im->passes = passes;
 	prog->jit_image = mem;
 	prog->jit_size = size;
 	prog->jit_priv = im;
@@ -244,20 +383,10 @@ int vm_jit_compile(struct xbpf_prog *prog, char *log, size_t log_size)
 		jit_fail(&c, err = -EINVAL, "JIT: empty program");
 	if (!err)
 		err = jit_analyse(&c);
-	unsigned pass = 0;
-	for (; !err && pass < JIT_MAX_PASSES; pass++) {
-		err = run_pass(&c);
-		if (err || (pass > 0 && !c.changed))
-			break;
-		struct jit_pass_labels t = c.prev;
-		c.prev = c.cur;
-		c.cur = t;
-		c.have_prev = true;
-	}
-	if (!err && pass == JIT_MAX_PASSES)
-		jit_fail(&c, err = -EFAULT, "JIT: branch sizes did not settle");
 	if (!err)
-		err = finish(&c, pass + 1, t0);
+		err = emit_all(&c);
+	if (!err)
+		err = finish(&c, t0);
 	if (err == -ENOMEM)
 		jit_fail(&c, err, "JIT: out of memory");
 	ctx_free(&c);
@@ -272,7 +401,6 @@ void vm_jit_free(struct xbpf_prog *prog)
 		munmap(prog->jit_image, prog->jit_size);
 	if (im) {
 		free(im->pos);
-		free(im->cold);
 		free(im);
 	}
 	prog->jit_image = NULL;
@@ -366,6 +494,9 @@ void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind, uint64_t 
 	case JIT_RT_HELPER_STOP:
 		if (!rc->err && rc->jit_nest)
 			vm_error(rc, EINVAL, "insn %u (%s): tail call from a callback", pc, dis);
+		break;
+	case JIT_RT_KFUNC:
+		vm_error(rc, EINVAL, "insn %u: kfunc calls are not supported", pc);
 		break;
 	default:
 		vm_error(rc, EFAULT, "insn %u (%s): JIT runtime error %u", pc, dis, kind);

@@ -1,14 +1,14 @@
 /* jit.h - the JIT's arch-neutral core as a backend sees it: the compile context, code
  * streams, labels, the per-instruction facts of the analysis, and the backend contract.
  *
- * Compilation (jit.c) runs the analysis once (analysis.c), then emits the whole program
- * in passes until every branch has settled on its final (short or long) encoding. Each
- * pass writes two streams: "hot" (the straight-line code) and "cold" (error paths, budget
- * checks of taken branches, the shared memory-check routine), laid out hot then cold. A
- * label is a position in either stream; a backend asks for a label's position (exact when
- * already bound in this pass, else the previous pass's, which is never closer) and binds
- * labels as it emits. Positions only shrink from pass to pass (a branch once short stays
- * short), so the passes converge and the last one's bytes are final.
+ * Compilation (jit.c) runs the analysis once (analysis.c), then the backend emits the whole
+ * program in one pass into two streams: "hot" (the straight-line code) and "cold" (error
+ * paths, budget checks of taken branches, the shared memory-check routine), laid out hot
+ * then cold. A label is a position in either stream. Every branch or call to a label is a
+ * fix-up site, emitted in its long form; afterwards the driver relaxes the sites (a branch
+ * whose final distance fits in 8 bits becomes short; distances only shrink, so this
+ * converges) and assembles the final image, re-encoding each site with its displacement.
+ * Branches inside one lowering sequence that skip a few fixed bytes never span a site.
  *
  * The program is compiled twice into one image ("bodies"): body 0 for runs without an
  * instruction budget (rc->budget == UINT64_MAX) and body 1 that counts slots exactly as
@@ -39,6 +39,9 @@ enum jit_iflag {
 	JI_SRC_CONST  = 1u << 7,  /* the source register holds the constant `cval` */
 	JI_NOP        = 1u << 8,  /* a jump to the next instruction: no code */
 	JI_SAFE_MEM   = 1u << 9,  /* memory access proven in bounds (r10 + constant in frame) */
+	JI_FUSE_LEA   = 1u << 10, /* with the next insn: dst = a; dst += b|imm  ->  one lea */
+	JI_FUSE_ZEXT3 = 1u << 11, /* x <<= 32; y = x; y >>= 32 (x dead after): y = (u32)x */
+	JI_FUSE_SEXT3 = 1u << 12, /* x <<= 32; y = x; y s>>= 32 (x dead after): y = (s32)x */
 };
 
 struct jit_insn {
@@ -74,10 +77,21 @@ enum jit_global_label {
 	JG__COUNT,
 };
 
-struct jit_pass_labels {
+struct jit_labels {
 	int32_t *pos;      /* position in its stream, -1 unbound */
 	uint8_t *cold;     /* 1: position is in the cold stream */
-	size_t hot_len, cold_len;
+	uint32_t *sites;   /* fix-up sites of its stream before it (for relaxation) */
+};
+
+/* A fix-up: a branch or call at `off` of its stream to label `lbl`. */
+enum jit_site_kind { JS_JMP, JS_JCC, JS_CALL };
+struct jit_site {
+	uint32_t off;
+	uint32_t lbl;
+	uint8_t cold;      /* in the cold stream */
+	uint8_t kind;      /* enum jit_site_kind */
+	uint8_t cc;        /* condition (JS_JCC), the backend's encoding */
+	uint8_t shrt;      /* relaxed to the short form */
 };
 
 struct jit_ctx {
@@ -96,17 +110,15 @@ struct jit_ctx {
 	uint64_t blind_seed;       /* blinding keys: the same sequence in every pass */
 	uint64_t blind_state;
 
-	/* current pass */
+	/* emission */
 	int body;                  /* 0: unlimited budget, 1: counting */
 	struct jit_buf hot, cold;
 	struct jit_buf *out;       /* hot or cold */
-	struct jit_pass_labels cur, prev;
+	struct jit_labels cur;
 	size_t nlabels;
-	bool have_prev;
-	uint8_t *site_short;       /* sticky short-branch decisions, by site index */
-	size_t site_cnt, site_cap;
-	size_t site;               /* next site index in this pass */
-	bool changed;              /* a decision changed in this pass */
+	struct jit_site *sites;
+	size_t nsites, sites_cap;
+	uint32_t stream_sites[2]; /* sites so far per stream (0 hot, 1 cold) */
 	int err;                   /* first compile error (-errno) */
 	char *log;
 	size_t log_size;
@@ -122,14 +134,11 @@ JIT_HIDDEN uint32_t jit_lbl_cold(const struct jit_ctx *c, int body, size_t pc,
 JIT_HIDDEN uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g);
 /* Bind `lbl` to the current position of the current stream. */
 JIT_HIDDEN void jit_bind(struct jit_ctx *c, uint32_t lbl);
-/* Absolute (hot-then-cold) position of a label: this pass's when bound already in the same
- * stream, else an upper estimate from the previous pass; -1 when unknown. */
-JIT_HIDDEN int64_t jit_label_pos(const struct jit_ctx *c, uint32_t lbl);
-/* Absolute position of the current end of the current stream (estimate for cold). */
-JIT_HIDDEN int64_t jit_here(const struct jit_ctx *c);
-/* Sticky branch-size decision for the next branch site: returns true for short when it
- * was short before or `fits` says so now. */
-JIT_HIDDEN bool jit_branch_short(struct jit_ctx *c, bool fits);
+/* Is `lbl` bound already? */
+static inline bool jit_bound(const struct jit_ctx *c, uint32_t lbl) { return c->cur.pos[lbl] >= 0; }
+/* Record a fix-up at the current position of the current stream: the backend emits the
+ * long form of the branch/call right after, with any displacement. */
+JIT_HIDDEN void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t cc, uint32_t lbl);
 /* Switch streams. */
 static inline void jit_to_cold(struct jit_ctx *c) { c->out = &c->cold; }
 static inline void jit_to_hot(struct jit_ctx *c) { c->out = &c->hot; }
@@ -164,8 +173,13 @@ JIT_HIDDEN int jit_analyse(struct jit_ctx *c);
 static inline unsigned jit_slots(const struct vm_dinsn *d) { return d->op == XOP_LDDW ? 2 : 1; }
 
 /* ---- backend contract (x86_64/lower.c) ---------------------------------------------- */
-/* Emit the whole image for the current pass: entries, both bodies, cold stubs. */
+/* Emit the whole image: entries, both bodies, cold stubs. */
 JIT_HIDDEN void jit_arch_emit(struct jit_ctx *c);
+/* Size of a fix-up site's encoding, long or short (0 when it has no short form). */
+JIT_HIDDEN unsigned jit_arch_site_size(enum jit_site_kind kind, bool shrt);
+/* Encode a site at p with displacement disp (from the end of the instruction). */
+JIT_HIDDEN void jit_arch_site_encode(uint8_t *p, enum jit_site_kind kind, uint8_t cc, bool shrt,
+				     int32_t disp);
 /* Call a compiled function from C (callbacks): target is its native address, r10 the
  * frame pointer the callee starts from. Returns r0. */
 typedef uint64_t (*jit_nested_fn)(struct xbpf_run_ctx *rc, const uint64_t args[5],
@@ -180,6 +194,7 @@ enum jit_rt_kind {
 	JIT_RT_DEPTH,
 	JIT_RT_CALLX,         /* addr = the helper id */
 	JIT_RT_HELPER_STOP,   /* a helper set rc->err or rc->tail_target */
+	JIT_RT_KFUNC,         /* a kfunc call: no kernel functions here */
 };
 /* Record the runtime error `kind` (enum jit_rt_kind | size << 8) of instruction pc. */
 JIT_HIDDEN void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind,
@@ -187,13 +202,12 @@ JIT_HIDDEN void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind
 
 /* ---- compiled program (prog->jit_priv) ---------------------------------------------- */
 struct jit_image {
-	int32_t *pos;              /* final label positions (see jit_lbl_*), -1 unbound */
-	uint8_t *cold;             /* per label: in the cold stream */
+	int32_t *pos;              /* final image offsets of the labels (jit_lbl_*), -1 unbound */
 	size_t n;                  /* instruction slots */
 	unsigned nf;               /* functions */
 	uint32_t hot_len, cold_len;
-	unsigned passes;
-	uint64_t compile_ns;       /* time vm_jit_compile took */
+	unsigned passes;           /* relaxation rounds */
+	uint64_t compile_ns;       /* CPU time vm_jit_compile took (this thread) */
 };
 /* Absolute image offset of a label of a compiled program, or -1. */
 JIT_HIDDEN int64_t jit_image_label(const struct jit_image *im, uint32_t lbl);

@@ -183,6 +183,7 @@ struct xbpf_object_map {
 	uint8_t *init;             /* DATA/KCONFIG: initial value (value_size bytes) */
 	struct xbpf_object_map *inner; /* map-in-map template (owned), or NULL */
 	int legacy_inner_idx;      /* legacy map-in-map: index of the inner map def, or -1 */
+	uint32_t legacy_id;        /* iproute2 bpf_elf_map id (sections "<id>/<slot>") */
 	bool has_values;           /* BTF "values" member: initial slots at sec_off_values */
 	uint64_t sec_off_values;
 	/* initial slots (PROG_ARRAY: program index; *_OF_MAPS: map index) */
@@ -267,6 +268,10 @@ LDR_HIDDEN void ldr_map_free(struct xbpf_object_map *m);
 /* Map whose definition starts at `off` of section `sec`, or -1. */
 LDR_HIDDEN int ldr_map_by_def(const struct xbpf_object *obj, unsigned sec, uint64_t off);
 LDR_HIDDEN int ldr_map_slots(struct xbpf_object *obj);
+/* Legacy tail-call tables: programs of sections "<id>/<slot>" (iproute2: the PROG_ARRAY
+ * whose bpf_elf_map id is <id>) and "<type>/<number>" (samples/bpf: the last PROG_ARRAY)
+ * become initial slots. */
+LDR_HIDDEN int ldr_legacy_slots(struct xbpf_object *obj);
 /* Offset of a .kconfig extern in the kconfig map, -ENOENT, or -ENOTSUP (no value). */
 LDR_HIDDEN int ldr_kconfig_off(const struct xbpf_object *obj, const struct ldr_sym *sym);
 

@@ -96,6 +96,8 @@ static int legacy_map(struct xbpf_object *obj, unsigned si, const struct ldr_sym
 	m->sec_off = s->value;
 	bool of_maps = m->type == XBPF_MAP_TYPE_ARRAY_OF_MAPS ||
 		       m->type == XBPF_MAP_TYPE_HASH_OF_MAPS;
+	if (entry >= 24 && !of_maps)
+		m->legacy_id = f[5];
 	if (entry >= 36) { /* iproute2 bpf_elf_map: id, pinning, inner_id, inner_idx */
 		m->pinning = f[6];
 		if (of_maps)
@@ -544,6 +546,59 @@ int ldr_map_slots(struct xbpf_object *obj)
 		m->slots = q;
 		m->slots[m->slot_cnt].slot = slot;
 		m->slots[m->slot_cnt++].target = target;
+	}
+	return 0;
+}
+
+static int add_slot(struct xbpf_object_map *m, uint32_t slot, int target)
+{
+	for (unsigned i = 0; i < m->slot_cnt; i++)
+		if (m->slots[i].slot == slot)
+			return 0; /* first one wins, as with an update that failed */
+	void *q = realloc(m->slots, (m->slot_cnt + 1) * sizeof(*m->slots));
+	if (!q)
+		return ldr_err(ENOMEM, "out of memory");
+	m->slots = q;
+	m->slots[m->slot_cnt].slot = slot;
+	m->slots[m->slot_cnt++].target = target;
+	return 0;
+}
+
+/* "<a>/<b>" with <b> a number (decimal or 0x hex): stores a (when numeric, else -1) and b. */
+static bool parse_slot_name(const char *sec, long *a, unsigned long *b)
+{
+	const char *slash = strchr(sec, '/');
+	char *end;
+	if (!slash || !slash[1] || strchr(slash + 1, '/'))
+		return false;
+	*b = strtoul(slash + 1, &end, 0);
+	if (*end || *b > UINT32_MAX)
+		return false;
+	unsigned long v = strtoul(sec, &end, 0);
+	*a = end == slash && slash != sec && v <= UINT32_MAX ? (long)v : -1;
+	return true;
+}
+
+int ldr_legacy_slots(struct xbpf_object *obj)
+{
+	struct xbpf_object_map *last = NULL;
+	for (unsigned i = 0; i < obj->map_cnt; i++)
+		if (obj->maps[i]->origin == XBPF_MAP_ORIGIN_LEGACY &&
+		    obj->maps[i]->type == XBPF_MAP_TYPE_PROG_ARRAY)
+			last = obj->maps[i];
+	for (unsigned p = 0; last && p < obj->prog_cnt; p++) {
+		long id;
+		unsigned long slot;
+		if (!parse_slot_name(obj->progs[p].sec_name, &id, &slot))
+			continue;
+		struct xbpf_object_map *m = id < 0 ? last : NULL;
+		for (unsigned i = 0; id >= 0 && i < obj->map_cnt; i++)
+			if (obj->maps[i]->origin == XBPF_MAP_ORIGIN_LEGACY &&
+			    obj->maps[i]->type == XBPF_MAP_TYPE_PROG_ARRAY &&
+			    obj->maps[i]->legacy_id == (uint32_t)id)
+				m = obj->maps[i];
+		if (m && slot < m->max_entries && add_slot(m, slot, p))
+			return -ENOMEM;
 	}
 	return 0;
 }

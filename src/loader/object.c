@@ -74,6 +74,8 @@ static int open_all(struct xbpf_object *obj)
 	if (!err)
 		err = ldr_map_slots(obj);
 	if (!err)
+		err = ldr_legacy_slots(obj);
+	if (!err)
 		ldr_guess_types(obj);
 	return err;
 }

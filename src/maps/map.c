@@ -11,10 +11,12 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 #include "map_internal.h"
 #include "../vm/vm_internal.h"
@@ -27,18 +29,66 @@ __attribute__((used)) void (*const map_helpers_anchor)(struct xbpf_vm *) =
 	hlp_register_map_helpers;
 
 /* ---- small shared utilities ------------------------------------------------------------ */
+_Thread_local uint32_t map_tid;
+
+static void tid_reset_after_fork(void) { map_tid = 0; }
+
+uint32_t map_tid_init(void)
+{
+	uint32_t tid = (uint32_t)gettid() & 0x3fffff;
+	map_tid = tid | ((tid * 2654435761u) >> 22) << 22;
+	if (!map_tid)
+		map_tid = 1u << 22;
+	return map_tid;
+}
+
+__attribute__((constructor)) static void map_atfork(void)
+{
+	pthread_atfork(NULL, NULL, tid_reset_after_fork);
+}
+
+/* Can the lock held under this word be taken over: not a valid owner word, or a thread
+ * that no longer exists? */
+static bool owner_dead(uint32_t word)
+{
+	uint32_t tid = word & 0x3fffff;
+	if (word >> 22 != (tid * 2654435761u) >> 22 || !tid)
+		return true;
+	return kill((pid_t)tid, 0) < 0 && errno == ESRCH;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 void map_lock_slow(map_lock_t *l)
 {
+	uint32_t self = map_self(), seen = 0;
+	uint64_t since = 0;
 	for (unsigned spins = 0;; spins++) {
-		uint32_t z = 0;
-		if (atomic_load_explicit(&l->v, memory_order_relaxed) == 0 &&
-		    atomic_compare_exchange_weak_explicit(&l->v, &z, 1, memory_order_acquire,
-							  memory_order_relaxed))
+		uint32_t cur = atomic_load_explicit(&l->v, memory_order_relaxed);
+		if (cur == 0 && atomic_compare_exchange_weak_explicit(&l->v, &cur, self,
+			    memory_order_acquire, memory_order_relaxed))
 			return;
-		if (spins < 64)
+		if (spins < 64) {
 			__builtin_ia32_pause();
-		else
-			sched_yield();
+			continue;
+		}
+		sched_yield();
+		if (spins % 64 || !cur)
+			continue;
+		if (cur != seen) {   /* a new owner: restart its clock */
+			seen = cur;
+			since = mono_ns();
+		}
+		if ((owner_dead(cur) || mono_ns() - since > MAP_LOCK_STALE_NS) &&
+		    atomic_compare_exchange_strong_explicit(&l->v, &cur, self,
+							    memory_order_acquire,
+							    memory_order_relaxed))
+			return;
 	}
 }
 
@@ -290,6 +340,10 @@ static void handle_params(struct xbpf_map *m)
 	    m->type == XBPF_MAP_TYPE_HASH_OF_MAPS)
 		m->vsize = 8;
 	m->vstride = map_round8(m->vsize);
+	m->prog_update = m->ops && m->ops->update && m->type != XBPF_MAP_TYPE_PROG_ARRAY &&
+			 m->type != XBPF_MAP_TYPE_ARRAY_OF_MAPS &&
+			 m->type != XBPF_MAP_TYPE_HASH_OF_MAPS &&
+			 !(m->map_flags & XBPF_F_RDONLY_PROG);
 	memcpy(m->name, a->name, sizeof m->name);
 }
 

@@ -212,28 +212,19 @@ void *map_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
 	return m->ops->lookup ? m->ops->lookup(m, key, cpu) : NULL;
 }
 
-long map_update(struct xbpf_map *m, const void *key, const void *value, uint64_t flags,
-		unsigned cpu)
-{
-	int err = update_flags_ok(m, flags);
-	if (err)
-		return err;
-	if (!m->ops->update || m->type == XBPF_MAP_TYPE_PROG_ARRAY ||
-	    m->type == XBPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == XBPF_MAP_TYPE_HASH_OF_MAPS)
-		return -EINVAL;
-	return m->ops->update(m, key, value, flags, (int)(cpu % m->ncpus));
-}
-
 long map_delete(struct xbpf_map *m, const void *key)
 {
-	if (!m->ops->delete || m->type == XBPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	    m->type == XBPF_MAP_TYPE_HASH_OF_MAPS || m->type == XBPF_MAP_TYPE_PROG_ARRAY)
+	if (!m->ops->delete || (m->map_flags & XBPF_F_RDONLY_PROG) ||
+	    m->type == XBPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == XBPF_MAP_TYPE_HASH_OF_MAPS ||
+	    m->type == XBPF_MAP_TYPE_PROG_ARRAY)
 		return -EINVAL;
 	return m->ops->delete(m, key);
 }
 
 long map_push(struct xbpf_map *m, const void *value, uint64_t flags)
 {
+	if (m->map_flags & XBPF_F_RDONLY_PROG)
+		return -EPERM;
 	return m->ops->push ? m->ops->push(m, value, flags) : -EINVAL;
 }
 

@@ -49,6 +49,8 @@ static int hash_check(struct map_arena *p)
 {
 	uint32_t ok = XBPF_F_NO_PREALLOC | XBPF_F_NO_COMMON_LRU | XBPF_F_NUMA_NODE |
 		      MAP_F_ACCESS_MASK | MAP_F_ZERO_SEED;
+	if (p->type == XBPF_MAP_TYPE_STACK_TRACE)
+		ok |= 1u << 5;   /* BPF_F_STACK_BUILD_ID */
 	bool lru = map_is_lru(p->type), percpu = map_is_percpu(p->type);
 	if (is_storage(p->type) && p->max_entries == 0)
 		p->max_entries = 1024;   /* kernel: storage lives with its object; here a hash */
@@ -272,7 +274,7 @@ static void *hash_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
 		__atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
 	uint8_t *v = evalue(m, e);
 	if (m->ncpus > 1)
-		v += (cpu % m->ncpus) * (uint64_t)m->vstride;
+		v += (cpu < m->ncpus ? cpu : cpu % m->ncpus) * (uint64_t)m->vstride;
 	return v;
 }
 
@@ -449,7 +451,7 @@ static int first_from(struct xbpf_map *m, uint32_t from, void *next)
 		struct hbucket *b = (struct hbucket *)m->h_buckets + i;
 		map_lock_t *l = wlock(m, b);
 		map_lock(l);
-		uint32_t idx = b->head;
+		uint32_t idx = b->head <= m->max_entries ? b->head : 0;   /* 0 also if corrupt */
 		if (idx)
 			memcpy(next, ekey(E(m, idx)), m->key_size);
 		map_unlock(l);
@@ -473,6 +475,8 @@ static int hash_get_next_key(struct xbpf_map *m, const void *key, void *next)
 		return first_from(m, 0, next);
 	}
 	uint32_t nx = E(m, idx)->next;
+	if (nx > m->max_entries)
+		nx = 0;   /* corrupted link (shared file) */
 	if (nx)
 		memcpy(next, ekey(E(m, nx)), m->key_size);
 	map_unlock(l);

@@ -53,12 +53,24 @@
 #define MAP_F_CURRENT_CPU 0xffffffffull
 
 /* ---- process-shared spinlock ---------------------------------------------------------- */
+/* The word holds the owner's thread id (22 bits) with a 10-bit check (0 = free). A waiter
+ * that spins for long takes the lock over when the word is not a valid owner (corrupted),
+ * when the owner thread no longer exists (a crashed user of a pinned map), or after the
+ * same owner held it for MAP_LOCK_STALE_NS: nobody waits forever. */
+#define MAP_LOCK_STALE_NS 5000000000ull
 typedef struct { _Atomic uint32_t v; } map_lock_t;
 MAP_HIDDEN void map_lock_slow(map_lock_t *l);
+MAP_HIDDEN extern _Thread_local uint32_t map_tid;
+MAP_HIDDEN uint32_t map_tid_init(void);
+static inline uint32_t map_self(void)
+{
+	uint32_t t = map_tid;
+	return __builtin_expect(t != 0, 1) ? t : map_tid_init();
+}
 static inline void map_lock(map_lock_t *l)
 {
 	uint32_t z = 0;
-	if (__builtin_expect(atomic_compare_exchange_weak_explicit(&l->v, &z, 1,
+	if (__builtin_expect(atomic_compare_exchange_weak_explicit(&l->v, &z, map_self(),
 			memory_order_acquire, memory_order_relaxed), 1))
 		return;
 	map_lock_slow(l);
@@ -129,6 +141,7 @@ struct xbpf_map {
 	/* hash maps: immutable layout cached from the arena (set by ops->attach) */
 	uint8_t *h_buckets, *h_elems;
 	uint32_t h_mask, h_esize, h_seed, h_koff;
+	bool prog_update;              /* programs may update: type allows, not RDONLY_PROG */
 };
 
 /* Per-type operations. Program-side ops take `cpu`; user-space ops copy whole (all-CPU)
@@ -182,9 +195,17 @@ static inline bool map_prog_writable(const struct xbpf_map *m)
 	return !(m->map_flags & XBPF_F_RDONLY_PROG);
 }
 /* bpf_map_update_elem from a program (per-CPU: sets this cpu's slot, zeroes the others for
- * a new element). 0 / -ENOENT / -EEXIST / -E2BIG / -EINVAL. */
-MAP_HIDDEN long map_update(struct xbpf_map *m, const void *key, const void *value,
-			   uint64_t flags, unsigned cpu);
+ * a new element). 0 / -ENOENT / -EEXIST / -E2BIG / -EINVAL. Inline: the hot path. */
+static inline long map_update(struct xbpf_map *m, const void *key, const void *value,
+			      uint64_t flags, unsigned cpu)
+{
+	if (__builtin_expect((flags & ~(uint64_t)XBPF_F_LOCK) > XBPF_EXIST ||
+			     ((flags & XBPF_F_LOCK) && m->spin_lock_off == UINT32_MAX) ||
+			     !m->prog_update, 0))
+		return -EINVAL;
+	return m->ops->update(m, key, value, flags,
+			      (int)(cpu < m->ncpus ? cpu : cpu % m->ncpus));
+}
 MAP_HIDDEN long map_delete(struct xbpf_map *m, const void *key);
 /* QUEUE/STACK (flags: XBPF_ANY or XBPF_EXIST to overwrite when full). */
 MAP_HIDDEN long map_push(struct xbpf_map *m, const void *value, uint64_t flags);

@@ -226,10 +226,11 @@ int vrf_cfg(struct vrf_env *env)
 	env->live = vrf_alloc(env, n * sizeof *env->live);
 	env->dem_regs = vrf_alloc(env, n * sizeof *env->dem_regs);
 	env->dem_slots = vrf_alloc(env, n * sizeof *env->dem_slots);
+	env->live_slots = vrf_alloc(env, n * sizeof *env->live_slots);
 	env->prune = vrf_alloc(env, n);
 	env->subprog_of = vrf_alloc(env, n * sizeof *env->subprog_of);
 	env->stored = vrf_alloc(env, n * sizeof *env->stored);
-	if (!env->ops || !env->live || !env->dem_regs || !env->dem_slots || !env->prune || !env->subprog_of || !env->stored)
+	if (!env->ops || !env->live || !env->dem_regs || !env->dem_slots || !env->live_slots || !env->prune || !env->subprog_of || !env->stored)
 		return vrf_reject(env, NULL, -ENOMEM, "the program is too large for the memory "
 				  "limit", "out of memory");
 	if ((err = decode_all(env)) || (err = find_subprogs(env)) || (err = check_jumps(env)))

@@ -127,7 +127,7 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 		n++;
 	}
 	/* store sparsely (as the kernel does), but always at loop heads */
-	if (env->prune[st->pc] != 2 && (st->since_store_jmps < 2 || st->since_store_insns < 8))
+	if (env->prune[st->pc] != 2 && st->since_store_insns < 1)
 		return 0;
 	if (n >= MAX_STORED_PER_INSN)
 		return 0;

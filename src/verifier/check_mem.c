@@ -457,6 +457,15 @@ static int helper_stack(struct vrf_env *env, struct vrf_state *st, const struct 
 		stack_mark(f, lo, hi, SB_MISC, !sc_is_const(&r->v));
 		return 0;
 	}
+	for (int64_t b = lo; b < hi; b += 8) {
+		int idx;
+		struct vrf_slot *s = slot_of(f, b, &idx);
+		if (s && s->kind[idx] == SB_SPILL && s->spill.type != VT_SCALAR)
+			return vrf_reject(env, st, -EACCES, "the buffer handed to the helper holds a "
+					  "saved pointer: the helper would copy a kernel address out",
+					  "R%u leaks addr into helper memory (pointer spilled at fp%lld)",
+					  regno, (long long)(b - ((b - STACK_LO) % 8)));
+	}
 	if (!stack_init(f, lo, hi, &bad)) {
 		char hint[200];
 		snprintf(hint, sizeof hint, "the helper reads %llu bytes at r10%+lld, but the byte "
@@ -504,13 +513,4 @@ int vrf_check_helper_mem(struct vrf_env *env, struct vrf_state *st, unsigned reg
 				  "the packet or helper memory", "R%u type=%s expected=fp, pkt, "
 				  "pkt_meta, map_key, map_value, mem", regno, vrf_type_name(r));
 	}
-}
-
-int vrf_check_mem(struct vrf_env *env, struct vrf_state *st, unsigned regno, int32_t off,
-		  uint64_t size, bool write, bool init_needed, const char *what)
-{
-	(void)off;
-	(void)init_needed;
-	(void)what;
-	return vrf_check_helper_mem(env, st, regno, size, write, false);
 }

@@ -8,6 +8,9 @@
 #include <string.h>
 #include "vrf.h"
 #include "xbpf/object.h"
+#include "xbpf/map.h"
+#include "../vm/vm_internal.h"
+#include "vrf_api.h"
 
 struct line_ctx {
 	const struct xbpf_program *prog;
@@ -29,7 +32,7 @@ static const char *line_of(void *ctx, size_t insn)
 	return lc->buf;
 }
 
-static void describe(struct xbpf_verify_map *d, const struct xbpf_object_map *m)
+static void describe(struct xbpf_verify_map *d, const struct xbpf_object_map *m, bool rodata)
 {
 	size_t sz = 0;
 	memset(d, 0, sizeof *d);
@@ -40,20 +43,16 @@ static void describe(struct xbpf_verify_map *d, const struct xbpf_object_map *m)
 	d->flags = xbpf_object_map__flags(m);
 	d->inner = -1;
 	d->name = xbpf_object_map__name(m);
-	if (d->flags & XBPF_F_RDONLY_PROG) {
+	if (rodata && (d->flags & XBPF_F_RDONLY_PROG)) {
 		const void *v = xbpf_object_map__initial_value(m, &sz);
 		if (v && sz >= d->value_size)
 			d->ro_data = v;
 	}
 }
 
-VRF_HIDDEN int vrf_verify_program(const struct xbpf_program *prog, const struct xbpf_insn *insns,
-				  size_t cnt, const struct xbpf_verify_opts *opts,
-				  struct xbpf_verify_result *res);
-
 int vrf_verify_program(const struct xbpf_program *prog, const struct xbpf_insn *insns,
 		       size_t cnt, const struct xbpf_verify_opts *opts,
-		       struct xbpf_verify_result *res)
+		       struct xbpf_verify_result *res, bool rodata)
 {
 	struct xbpf_verify_opts o;
 	struct line_ctx lc = {.prog = prog};
@@ -69,10 +68,10 @@ int vrf_verify_program(const struct xbpf_program *prog, const struct xbpf_insn *
 		const struct xbpf_object_map *m = xbpf_program__map(prog, i);
 		if (!m)
 			continue;
-		describe(&maps[i], m);
+		describe(&maps[i], m, rodata);
 		const struct xbpf_object_map *inner = xbpf_object_map__inner(m);
 		if (inner) {
-			describe(&maps[total], inner);
+			describe(&maps[total], inner, rodata);
 			maps[i].inner = (int32_t)total++;
 		}
 	}
@@ -97,5 +96,40 @@ int xbpf_program__verify(const struct xbpf_program *prog, const struct xbpf_veri
 	if (!prog)
 		return -EINVAL;
 	return vrf_verify_program(prog, xbpf_program__insns(prog), xbpf_program__insn_cnt(prog),
-				  opts, res);
+				  opts, res, true);
+}
+
+/* The loader's hook (see vrf_api.h). .rodata contents are not trusted as constants here:
+ * the live map stays writable from user space. */
+int vrf_verify(struct xbpf_prog *prog, char *log, size_t log_size)
+{
+	struct xbpf_verify_opts o = {.sz = sizeof o, .vm = prog->vm, .prog_type = prog->prog_type};
+	struct xbpf_verify_result *r = malloc(sizeof *r);
+	struct xbpf_verify_map *maps = NULL;
+	int err;
+	if (!r)
+		return -ENOMEM;
+	if (prog->loader_priv) {
+		err = vrf_verify_program(prog->loader_priv, prog->insns, prog->insn_cnt, &o, r, false);
+	} else {
+		maps = calloc(prog->map_cnt + 1, sizeof *maps);
+		if (!maps) {
+			free(r);
+			return -ENOMEM;
+		}
+		for (unsigned i = 0; i < prog->map_cnt; i++) {
+			const struct xbpf_map *m = prog->maps[i];
+			maps[i] = (struct xbpf_verify_map){xbpf_map__type(m), xbpf_map__key_size(m),
+				xbpf_map__value_size(m), xbpf_map__max_entries(m),
+				xbpf_map__map_flags(m), -1, NULL, xbpf_map__name(m)};
+		}
+		o.maps = maps;
+		o.map_cnt = prog->map_cnt;
+		err = xbpf_verify(prog->insns, prog->insn_cnt, &o, r);
+	}
+	if (err && log && log_size)
+		snprintf(log, log_size, "insn %ld: %s (%s)", r->insn, r->message, r->hint);
+	free(maps);
+	free(r);
+	return err;
 }

@@ -13,6 +13,12 @@
  * pointer may read any stack slot, a store through one kills none, and a local call may
  * read every slot of the caller's stack. Demand on the caller's frame is therefore only
  * used for its registers (callers' stack slots always compare exactly).
+ *
+ * A forward pass first finds which registers hold "r10 + constant" (fp_val), which hold
+ * no stack address at all (NS: context, packet, map and helper values; pointers to the
+ * stack are never stored outside it) and which may hold any stack address (TOP). Stack
+ * liveness (slot may be read later) and demand then follow accesses through any
+ * register, not just r10.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +30,26 @@
 struct dem {
 	uint16_t regs;
 	uint64_t slots;
+	uint64_t live;   /* stack slots that may be read later */
 };
+
+#define FP_UNDEF INT32_MIN      /* no path reaches here yet */
+#define FP_TOP (INT32_MIN + 1)  /* may be any stack address */
+#define FP_NS (INT32_MIN + 2)   /* not a stack address */
+
+static bool fp_known(int32_t v)
+{
+	return v > FP_NS;
+}
+
+static int32_t fp_join(int32_t a, int32_t b)
+{
+	if (a == FP_UNDEF)
+		return b;
+	if (b == FP_UNDEF || a == b)
+		return a;
+	return FP_TOP;
+}
 
 /* Slots touched by an access of `size` bytes at r10 + off (slot i: [-(i+1)*8, -i*8)). */
 static uint64_t slots_of(int32_t off, unsigned size, bool *full)
@@ -53,33 +78,74 @@ static uint16_t checked_args(struct vrf_env *env, int32_t id)
 	return m;
 }
 
-static void mem_transfer(const struct xbpf_insn *in, uint8_t form, unsigned size, struct dem *d)
+/* Stack slots an access of `size` bytes at base (fp value) + off may touch. */
+static uint64_t touch(int32_t base, int32_t off, unsigned size, bool *full)
+{
+	*full = false;
+	if (base == FP_NS)
+		return 0;
+	if (!fp_known(base))
+		return ALL_SLOTS;
+	return slots_of(base + off, size, full);
+}
+
+static void mem_transfer(const struct xbpf_insn *in, uint8_t form, unsigned size,
+			 const int32_t *fp, struct dem *d)
 {
 	bool full;
 	uint16_t dbit = (uint16_t)(1u << in->dst_reg), sbit = (uint16_t)(1u << in->src_reg);
 	if (form == FORM_LDX) {
-		if (d->regs & dbit)
-			d->slots |= in->src_reg == 10 ? slots_of(in->off, size, &full) : ALL_SLOTS;
+		uint64_t t = touch(fp[in->src_reg], in->off, size, &full);
+		int32_t b = fp[in->src_reg];
+		/* only a load at the start of a slot returns a spilled value; others give
+		 * unknown data (or zero, which the byte kinds already say) */
+		bool from_spill = !fp_known(b) || ((int64_t)b + in->off) % 8 == 0;
+		if ((d->regs & dbit) && from_spill)
+			d->slots |= t;
+		d->live |= t;
 		d->regs &= (uint16_t)~dbit;
 		d->regs |= sbit;
 		return;
 	}
-	uint64_t touched = in->dst_reg == 10 ? slots_of(in->off, size, &full) : 0;
-	bool demanded = in->dst_reg == 10 ? (d->slots & touched) != 0 : d->slots != 0;
+	uint64_t t = touch(fp[in->dst_reg], in->off, size, &full);
+	bool demanded = (d->slots & t) != 0;
 	if (form == FORM_ATOMIC) {
-		d->slots |= in->dst_reg == 10 ? touched : ALL_SLOTS;
+		d->slots |= t;
+		d->live |= t;
 		d->regs |= dbit | sbit | (in->imm == XBPF_CMPXCHG ? 1 : 0);
 		return;
 	}
-	if (in->dst_reg == 10 && full)
-		d->slots &= ~touched;
+	if (full) {
+		d->slots &= ~t;
+		d->live &= ~t;
+	}
 	if (form == FORM_STX && demanded)
 		d->regs |= sbit;
 	d->regs |= dbit;
 }
 
+/* Slots a helper may read through its pointer arguments: [k, 0) for r10 + k. */
+static uint64_t helper_reads(struct vrf_env *env, int32_t id, const int32_t *fp)
+{
+	const struct xbpf_helper_proto *p = vrf_helper_proto(env, (uint32_t)id, NULL);
+	uint64_t m = 0;
+	if (!p)
+		return ALL_SLOTS;
+	for (int a = 0; a < 5 && p->args[a] != XBPF_ARG_DONTCARE; a++) {
+		int32_t v = fp[a + 1];
+		if (p->args[a] == XBPF_ARG_ANYTHING || v == FP_NS)
+			continue;
+		if (!fp_known(v) || v < -XBPF_STACK_SIZE || v >= 0)
+			return ALL_SLOTS;
+		for (int64_t b = v; b < 0; b += 8)
+			m |= 1ull << ((-b - 1) / 8);
+		m |= 1ull << ((-(int64_t)v - 1) / 8);
+	}
+	return m;
+}
+
 /* Demand before insn i, given the demand after it. */
-static void transfer(struct vrf_env *env, size_t i, struct dem *d)
+static void transfer(struct vrf_env *env, size_t i, const int32_t *fp, struct dem *d)
 {
 	const struct xbpf_insn *in = &env->insns[i];
 	uint16_t op = env->ops[i];
@@ -101,7 +167,7 @@ static void transfer(struct vrf_env *env, size_t i, struct dem *d)
 		}
 		break;
 	case FORM_LDX: case FORM_ST: case FORM_STX: case FORM_ATOMIC:
-		mem_transfer(in, form, isa_mem_size(op), d);
+		mem_transfer(in, form, isa_mem_size(op), fp, d);
 		break;
 	case FORM_LDDW:
 		d->regs &= (uint16_t)~dbit;
@@ -119,15 +185,18 @@ static void transfer(struct vrf_env *env, size_t i, struct dem *d)
 	case FORM_CALL:
 		d->regs &= (uint16_t)~0x3f;
 		d->regs |= checked_args(env, in->imm);
+		d->live |= helper_reads(env, in->imm, fp);
 		break;
 	case FORM_CALL_LOCAL:
 		d->regs &= (uint16_t)~0x3f;
 		d->regs |= 0x3e;
 		d->slots = ALL_SLOTS;
+		d->live = ALL_SLOTS;
 		break;
 	case FORM_EXIT:
 		d->regs = env->subprog_of[i] ? 1 : 0;
 		d->slots = 0;
+		d->live = 0;
 		break;
 	default:
 		break;
@@ -135,16 +204,120 @@ static void transfer(struct vrf_env *env, size_t i, struct dem *d)
 	d->regs &= 0x3ff;
 }
 
+/* fp values after insn k, from the values before it. */
+static void fp_step(struct vrf_env *env, size_t k, const int32_t *in, int32_t *out)
+{
+	const struct xbpf_insn *x = &env->insns[k];
+	uint16_t op = env->ops[k];
+	uint8_t form = isa_table[op].form, aop = XBPF_OP(isa_table[op].code);
+	int32_t d = in[x->dst_reg], s = in[x->src_reg];
+	bool is64 = isa_is_64(op);
+	memcpy(out, in, XBPF_NREGS * sizeof *out);
+	switch (form) {
+	case FORM_ALU_K:
+		if (aop == XBPF_MOV)
+			out[x->dst_reg] = FP_NS;
+		else if (fp_known(d) && is64 && (aop == XBPF_ADD || aop == XBPF_SUB) &&
+			 x->imm > -4096 && x->imm < 4096)
+			out[x->dst_reg] = d + (aop == XBPF_ADD ? x->imm : -x->imm);
+		else if (d != FP_NS)
+			out[x->dst_reg] = FP_TOP;
+		break;
+	case FORM_ALU_X:
+		if (aop == XBPF_MOV)
+			out[x->dst_reg] = is64 ? s : (s == FP_NS ? FP_NS : FP_TOP);
+		else if (d != FP_NS || s != FP_NS)
+			out[x->dst_reg] = FP_TOP;
+		break;
+	case FORM_NEG: case FORM_END: case FORM_MOVSX:
+		out[x->dst_reg] = (form == FORM_MOVSX ? s : d) == FP_NS ? FP_NS : FP_TOP;
+		break;
+	case FORM_LDX:
+		out[x->dst_reg] = s == FP_NS ? FP_NS : FP_TOP; /* a spilled stack pointer? */
+		break;
+	case FORM_LDDW:
+		out[x->dst_reg] = FP_NS;
+		break;
+	case FORM_ATOMIC:
+		if (x->imm == XBPF_CMPXCHG)
+			out[0] = FP_TOP;
+		else if (x->imm & XBPF_FETCH)
+			out[x->src_reg] = FP_TOP;
+		break;
+	case FORM_CALL: case FORM_CALL_LOCAL: case FORM_LDABS: case FORM_LDIND:
+		for (int r = 0; r <= 5; r++)
+			out[r] = FP_NS;
+		break;
+	default:
+		break;
+	}
+	out[10] = 0;
+}
+
+static void fp_entry(struct vrf_env *env, size_t k, int32_t *v)
+{
+	for (int r = 0; r < XBPF_NREGS; r++)
+		v[r] = env->subprog_of[k] && r >= 1 && r <= 5 ? FP_TOP : FP_NS;
+	v[10] = 0;
+}
+
+static bool fp_merge(int32_t *dst, const int32_t *src)
+{
+	bool changed = false;
+	for (int r = 0; r < XBPF_NREGS; r++) {
+		int32_t j = fp_join(dst[r], src[r]);
+		if (j != dst[r]) {
+			dst[r] = j;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* Forward pass: fp values before each insn. */
+static void fp_analysis(struct vrf_env *env, int32_t *fp)
+{
+	int32_t out[XBPF_NREGS];
+	for (size_t i = 0; i < env->cnt * XBPF_NREGS; i++)
+		fp[i] = FP_UNDEF;
+	for (unsigned s = 0; s < env->nsubprogs; s++)
+		fp_entry(env, env->subprogs[s].start, &fp[env->subprogs[s].start * XBPF_NREGS]);
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (size_t k = 0; k < env->cnt; k++) {
+			uint16_t op = env->ops[k];
+			if (op == OP_LDDW_HI || fp[k * XBPF_NREGS + 10] == FP_UNDEF)
+				continue;
+			uint8_t form = isa_table[op].form;
+			fp_step(env, k, &fp[k * XBPF_NREGS], out);
+			size_t next = k + (form == FORM_LDDW ? 2 : 1);
+			if (form != FORM_EXIT && form != FORM_JA && form != FORM_JA32 && next < env->cnt)
+				changed |= fp_merge(&fp[next * XBPF_NREGS], out);
+			if (isa_is_jump(op))
+				changed |= fp_merge(&fp[(size_t)isa_target(op, &env->insns[k], k) *
+						       XBPF_NREGS], out);
+		}
+	}
+	for (size_t i = 0; i < env->cnt * XBPF_NREGS; i++)
+		if (fp[i] == FP_UNDEF)
+			fp[i] = FP_TOP;
+}
+
 void vrf_precision(struct vrf_env *env)
 {
 	struct dem *in = calloc(env->cnt, sizeof *in);
-	if (!in) {
+	int32_t *fp = calloc(env->cnt * XBPF_NREGS, sizeof *fp);
+	if (!in || !fp) {
 		for (size_t i = 0; i < env->cnt; i++) {
 			env->dem_regs[i] = 0x3ff;
 			env->dem_slots[i] = ALL_SLOTS;
+			env->live_slots[i] = ALL_SLOTS;
 		}
+		free(in);
+		free(fp);
 		return;
 	}
+	fp_analysis(env, fp);
 	for (bool changed = true; changed;) {
 		changed = false;
 		for (size_t k = env->cnt; k-- > 0;) {
@@ -152,19 +325,21 @@ void vrf_precision(struct vrf_env *env)
 			if (op == OP_LDDW_HI)
 				continue;
 			uint8_t form = isa_table[op].form;
-			struct dem d = {0, 0};
+			struct dem d = {0, 0, 0};
 			size_t next = k + (form == FORM_LDDW ? 2 : 1);
 			if (form != FORM_EXIT && form != FORM_JA && form != FORM_JA32 && next < env->cnt) {
 				d.regs |= in[next].regs;
 				d.slots |= in[next].slots;
+				d.live |= in[next].live;
 			}
 			if (isa_is_jump(op)) {
 				size_t t = (size_t)isa_target(op, &env->insns[k], k);
 				d.regs |= in[t].regs;
 				d.slots |= in[t].slots;
+				d.live |= in[t].live;
 			}
-			transfer(env, k, &d);
-			if (d.regs != in[k].regs || d.slots != in[k].slots) {
+			transfer(env, k, &fp[k * XBPF_NREGS], &d);
+			if (d.regs != in[k].regs || d.slots != in[k].slots || d.live != in[k].live) {
 				in[k] = d;
 				changed = true;
 			}
@@ -173,6 +348,8 @@ void vrf_precision(struct vrf_env *env)
 	for (size_t i = 0; i < env->cnt; i++) {
 		env->dem_regs[i] = in[i].regs;
 		env->dem_slots[i] = in[i].slots;
+		env->live_slots[i] = in[i].live;
 	}
 	free(in);
+	free(fp);
 }

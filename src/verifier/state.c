@@ -24,6 +24,20 @@ void *vrf_alloc(struct vrf_env *env, size_t size)
 	return p;
 }
 
+/* Like vrf_alloc, without zeroing (the caller fills every byte). */
+static void *alloc_raw(struct vrf_env *env, size_t size)
+{
+	if (env->bytes + size > env->max_bytes)
+		return NULL;
+	void *p = malloc(size);
+	if (!p)
+		return NULL;
+	env->bytes += size;
+	if (env->bytes > env->peak_bytes)
+		env->peak_bytes = env->bytes;
+	return p;
+}
+
 void vrf_free(struct vrf_env *env, void *p, size_t size)
 {
 	if (!p)
@@ -64,17 +78,19 @@ bool vrf_frame_grow(struct vrf_env *env, struct vrf_frame *f, int n)
 
 static struct vrf_frame *frame_copy(struct vrf_env *env, const struct vrf_frame *src)
 {
-	struct vrf_frame *f = vrf_frame_new(env);
+	struct vrf_frame *f = alloc_raw(env, sizeof *f);
 	if (!f)
 		return NULL;
 	*f = *src;
 	f->slots = NULL;
 	f->nslots = 0;
 	if (src->nslots) {
-		if (!vrf_frame_grow(env, f, src->nslots)) {
+		f->slots = alloc_raw(env, (size_t)src->nslots * sizeof *f->slots);
+		if (!f->slots) {
 			vrf_frame_free(env, f);
 			return NULL;
 		}
+		f->nslots = src->nslots;
 		memcpy(f->slots, src->slots, (size_t)src->nslots * sizeof *f->slots);
 	}
 	return f;
@@ -95,7 +111,7 @@ struct vrf_state *vrf_state_new(struct vrf_env *env)
 
 struct vrf_state *vrf_state_copy(struct vrf_env *env, const struct vrf_state *src)
 {
-	struct vrf_state *st = vrf_alloc(env, sizeof *st);
+	struct vrf_state *st = alloc_raw(env, sizeof *st);
 	if (!st)
 		return NULL;
 	*st = *src;
@@ -225,13 +241,17 @@ static bool byte_safe(uint8_t ok, uint8_t ck, const struct vrf_slot *cs)
 }
 
 static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, bool exact,
-		      struct idmap *m, uint64_t precise)
+		      struct idmap *m, uint64_t precise, uint64_t live)
 {
 	static const struct vrf_slot empty;
 	int n = old->nslots > cur->nslots ? old->nslots : cur->nslots;
 	for (int i = 0; i < n; i++) {
 		const struct vrf_slot *os = i < old->nslots ? &old->slots[i] : &empty;
 		const struct vrf_slot *cs = i < cur->nslots ? &cur->slots[i] : &empty;
+		if (!exact && i < 64 && !(live >> i & 1))
+			continue; /* never read again */
+		if (!memcmp(os->kind, cs->kind, 8) && os->kind[0] != SB_SPILL)
+			continue; /* same kinds of plain data */
 		if (exact) {
 			if (memcmp(os->kind, cs->kind, 8))
 				return false;
@@ -270,13 +290,14 @@ bool vrf_state_subsumes(struct vrf_env *env, const struct vrf_state *old,
 		uint32_t at = i == cur->curframe ? cur->pc : cur->frames[i + 1]->callsite + 1;
 		uint16_t live = env->live[at], prec = env->dem_regs[at];
 		uint64_t sprec = i == cur->curframe ? env->dem_slots[at] : ~0ull;
+		uint64_t slive = i == cur->curframe ? env->live_slots[at] : ~0ull;
 		if (i != cur->curframe)
 			live &= 0x3c0;
 		for (int r = 0; r < XBPF_NREGS; r++)
 			if ((live >> r & 1) &&
 			    !regsafe(&of->regs[r], &cf->regs[r], exact, &m, prec >> r & 1))
 				return false;
-		if (!stacksafe(of, cf, exact, &m, sprec))
+		if (!stacksafe(of, cf, exact, &m, sprec, slive))
 			return false;
 	}
 	for (uint32_t i = 0; i < old->nrefs; i++)

@@ -37,6 +37,7 @@ static void free_all(struct vrf_env *env)
 	vrf_free(env, env->live, env->cnt * sizeof *env->live);
 	vrf_free(env, env->dem_regs, env->cnt * sizeof *env->dem_regs);
 	vrf_free(env, env->dem_slots, env->cnt * sizeof *env->dem_slots);
+	vrf_free(env, env->live_slots, env->cnt * sizeof *env->live_slots);
 	vrf_free(env, env->prune, env->cnt);
 	vrf_free(env, env->subprog_of, env->cnt * sizeof *env->subprog_of);
 	vrf_free(env, env->subprogs, env->nsubprogs * sizeof *env->subprogs);

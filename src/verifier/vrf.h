@@ -118,6 +118,7 @@ struct vrf_env {
 	uint16_t *live;            /* registers live before each insn (bit i: ri) */
 	uint16_t *dem_regs;        /* registers whose exact value may matter (precise.c) */
 	uint64_t *dem_slots;       /* stack slots (of the own frame) likewise */
+	uint64_t *live_slots;      /* stack slots (of the own frame) that may be read later */
 	uint8_t *prune;            /* prune point flags */
 	uint32_t *subprog_of;      /* subprogram index of each insn */
 	struct vrf_subprog *subprogs;
@@ -211,10 +212,6 @@ VRF_HIDDEN int vrf_check_ldabs(struct vrf_env *env, struct vrf_state *st);
 /* Conditional jump: continues st on one branch (returns its pc in *next), may queue the
  * other. *next = UINT32_MAX when neither branch is feasible. */
 VRF_HIDDEN int vrf_check_cond(struct vrf_env *env, struct vrf_state *st, uint32_t *next);
-/* Memory of `size` bytes at reg r (+ off) accessed by a helper or insn. */
-VRF_HIDDEN int vrf_check_mem(struct vrf_env *env, struct vrf_state *st, unsigned regno,
-			     int32_t off, uint64_t size, bool write, bool init_needed,
-			     const char *what);
 /* Helper memory argument: reg regno points to [0, size) readable/writable bytes, where
  * size is a scalar range (its umax is used). */
 VRF_HIDDEN int vrf_check_helper_mem(struct vrf_env *env, struct vrf_state *st,

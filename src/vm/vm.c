@@ -288,6 +288,8 @@ struct xbpf_prog *xbpf_prog__load(struct xbpf_vm *vm, const struct xbpf_insn *in
 	if (!p || !p->insns || !p->name) {
 		if (p)
 			prog_destroy(p);
+		if (log_size)
+			snprintf(log, log_size, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -416,10 +418,14 @@ int xbpf_prog__run(struct xbpf_prog *prog, struct xbpf_run_opts *opts)
 {
 	if (!prog || !opts || opts->sz < sizeof(size_t))
 		return -EINVAL;
+	/* The stack starts zeroed (no stale host data, deterministic runs); the region table
+	 * is not cleared: regions are filled as they are added. */
 	alignas(16) uint8_t stack[XBPF_MAX_FRAMES * XBPF_STACK_SIZE];
 	memset(stack, 0, sizeof stack);
 	struct xbpf_run_ctx rc;
-	memset(&rc, 0, sizeof rc);
+	memset(&rc, 0, offsetof(struct xbpf_run_ctx, regions));
+	memset((char *)&rc + offsetof(struct xbpf_run_ctx, region_cnt), 0,
+	       sizeof rc - offsetof(struct xbpf_run_ctx, region_cnt));
 	int err = run_setup(&rc, prog, opts, stack);
 	if (err)
 		return err;

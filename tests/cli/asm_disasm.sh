@@ -32,9 +32,12 @@ equals "$(json 'j["insns"][2]["index"]')" 3 "json index after lddw"
 equals "$(json 'len(j["insns"][1]["hex"].split())')" 16 "json lddw hex"
 equals "$(json 'j["insns"][2]["text"]')" exit "json text"
 
-# round trip of every conformance program: asm -> raw -> disasm -> asm gives the same bytes
-n=0
+# round trip of every conformance program (every STRIDE-th: $1, default 1): asm -> raw ->
+# disasm -> asm gives the same bytes
+stride=${1:-1}
+n=0; i=0
 for f in "$XBPF_SHARED"/conformance/tests/*.data; do
+  i=$((i + 1)); [ $(( (i - 1) % stride )) -eq 0 ] || continue
   awk '/^-- /{on = ($2 == "asm"); next} on' "$f" > t.asm
   name=$(basename "$f")
   "$XBPF" asm t.asm -o t.bin 2>t.err || fail "$name: xbpf asm: $(cat t.err)"
@@ -45,9 +48,9 @@ for f in "$XBPF_SHARED"/conformance/tests/*.data; do
   done
   n=$((n + 1))
 done
-[ $n -ge 300 ] || fail "only $n conformance programs found"
+[ $n -ge $((300 / stride)) ] || fail "only $n conformance programs found"
 checks=$((checks + n))
-echo "round trips: $n programs, 2 syntaxes"
+echo "round trips: $n programs (stride $stride), 2 syntaxes"
 
 # an object file: every executable section, with a header line
 if command -v clang >/dev/null; then

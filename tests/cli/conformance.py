@@ -4,8 +4,8 @@ way bpf_conformance's runner does, and check r0.
 
 For each file: the `-- asm` section is assembled by `xbpf asm` to hex (the runner uses its
 own assembler; here xbpf's stands in), `-- mem` becomes argv[1] as hex bytes each followed
-by two spaces ("" when there is none), the plugin options are argv[2] (one argument,
-possibly ""), the program goes to stdin as one line in the same format, stdout is parsed
+by two spaces ("" when there is none), the plugin options are argv[2] (one argument:
+"conformance-plugin" and the options, as --plugin_options would give), the program goes to stdin as one line in the same format, stdout is parsed
 as hex (stoull(.., 16)) and compared as uint32 with `-- result`, as the runner does.
 Usage: conformance.py XBPF TESTS_DIR [PLUGIN_OPTIONS]
 """
@@ -50,8 +50,14 @@ def run_one(xbpf, path, options, tmp):
     if code is None:
         return "fail", "xbpf asm: " + err
     mem = bytes.fromhex(s.get("mem", "").replace("\n", " "))
-    p = subprocess.run([xbpf, "conformance-plugin", hex_arg(mem), options],
-                       input=hex_arg(code) + "\n", capture_output=True, text=True, timeout=60)
+    # exactly the runner's argv: PLUGIN MEM OPTIONS, with --plugin_path xbpf and
+    # --plugin_options "conformance-plugin[ options]"
+    plugin_options = ("conformance-plugin " + options).strip()
+    try:
+        p = subprocess.run([xbpf, hex_arg(mem), plugin_options],
+                           input=hex_arg(code) + "\n", capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return "fail", "the plugin did not finish within 60 s"
     got = "".join(p.stdout.splitlines())
     if p.returncode != 0:
         return "fail", "plugin exited %d: %s" % (p.returncode, got)

@@ -10,6 +10,7 @@ expect 2 "$XBPF" run;                      contains "$err" "PROG is missing"
 expect 2 "$XBPF" run 'exit' --engine warp; contains "$err" "unknown engine 'warp'"
 expect 2 "$XBPF" run 'exit' --budget lots; contains "$err" "--budget"
 expect 2 "$XBPF" run 'exit' --mem;         contains "$err" "--mem needs a value"
+expect 2 "$XBPF" run 'exit' --repeat 0;    contains "$err" "--repeat needs a number > 0"
 expect 2 "$XBPF" run 'exit' --bogus;       contains "$err" "unknown option '--bogus'"
 expect 2 "$XBPF" run 'exit; ' --mem 00 --mem-file x; contains "$err" "not both"
 expect 2 "$XBPF" run 'exit; ' --mem zz;    contains "$err" "bad hex"
@@ -58,4 +59,5 @@ printf '\x7fELF\x02\x01\x01\x00garbage-object' > fake.o
 rc=0; "$XBPF" run fake.o >o.out 2>o.err || rc=$?
 [ $rc -ne 0 ] || fail "a broken object file ran"
 if grep -q "not supported in this build" o.err; then equals $rc 2 "no object runner"; fi
+expect 2 "$XBPF" run - < fake.o;           contains "$err" "must be given as a file"
 done_ok

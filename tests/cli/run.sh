@@ -28,6 +28,8 @@ expect 0 "$XBPF" run ld.asm --mem 'aa bb 11 cc'; equals "$out" "17 (0x11)" "--me
 printf '\xaa\xbb\x22\xcc' > mem.bin
 expect 0 "$XBPF" run ld.asm --mem-file mem.bin; equals "$out" "34 (0x22)" "--mem-file"
 expect 0 "$XBPF" run 'mov %r0, %r2; exit' --mem '01 02 03'; equals "$out" "3 (0x3)" "r2 = length"
+printf '\x7fELF' > elf.mem   # memory that happens to look like an object is still memory
+expect 0 "$XBPF" run ld.asm --mem-file elf.mem; equals "$out" "76 (0x4c)" "--mem-file with ELF bytes"
 
 # engines: both interpreter dispatch modes; the JIT either runs or says it cannot
 for e in interp switch; do
@@ -44,6 +46,13 @@ expect 1 "$XBPF" run loop.asm --budget 1000
 contains "$err" "budget"; one_line "$err"
 expect 0 "$XBPF" run p.asm --budget 10;     equals "$out" "42 (0x2a)" "budget large enough"
 
+# --repeat: same r0, plus the average time; the runs share the memory
+expect 0 "$XBPF" run p.asm --repeat 50
+equals "$(printf '%s\n' "$out" | head -1)" "42 (0x2a)" "--repeat r0"
+contains "$out" "ns per run (average of 50 runs)"
+expect 0 "$XBPF" run 'ldxb %r0, [%r1]; add %r0, 1; stxb [%r1], %r0; exit' --mem 00 --repeat 5 --json
+equals "$(json 'j["retval"], j["repeat"], j["mem"], j["duration_ns"] > 0')" "(5, 5, '05', True)" "json --repeat"
+
 # --json
 expect 0 "$XBPF" run p.asm --json
 equals "$(json 'j["retval"]')" 42 "json retval"
@@ -51,6 +60,7 @@ equals "$(json 'j["retval_hex"]')" 0x2a "json retval_hex"
 equals "$(json 'j["engine"]')" interp "json engine"
 equals "$(json 'j["insns"]')" 3 "json insns"
 equals "$(json '"mem" in j')" False "json mem without memory"
+equals "$(json '"duration_ns" in j')" False "json duration only with --repeat"
 expect 0 "$XBPF" --json run 'stb [%r1+1], 0x7f; mov %r0, 1; exit' --mem '00 00 00' --engine switch
 equals "$(json 'j["mem"]')" "00 7f 00" "json mem after the run"
 equals "$(json 'j["engine"]')" switch "json engine switch"

@@ -31,7 +31,8 @@ static const uint32_t types[] = {
 	XBPF_PROG_TYPE_CGROUP_SKB, XBPF_PROG_TYPE_RAW_TRACEPOINT, XBPF_PROG_TYPE_KPROBE,
 	XBPF_PROG_TYPE_SYSCALL, XBPF_PROG_TYPE_UNSPEC, XBPF_PROG_TYPE_TRACEPOINT,
 };
-static const uint32_t helpers[] = {44, 65, 54, 43, 38, 39, 26, 9, 189, 190, 188, 10, 11, 173};
+static const uint32_t helpers[] = {44, 65, 54, 43, 38, 39, 26, 9, 189, 190, 188, 10, 11, 173,
+				   68, 34, 20, 28, 16, 4, 45, 113, 115};
 
 static void fuzz_run(struct xbpf_vm *vm, const uint8_t *d, size_t n)
 {

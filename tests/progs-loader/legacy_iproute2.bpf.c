@@ -10,7 +10,7 @@ struct bpf_elf_map {
 
 struct bpf_elf_map SEC("maps") calls = {
 	.type = BPF_MAP_TYPE_PROG_ARRAY, .size_key = 4, .size_value = 4, .max_elem = 8,
-	.pinning = 2,
+	.id = 2, .pinning = 2, /* section "2/1" goes to slot 1 of this map */
 };
 struct bpf_elf_map SEC("maps") stats = {
 	.type = BPF_MAP_TYPE_PERCPU_ARRAY, .size_key = 4, .size_value = 8, .max_elem = 1,

@@ -22,6 +22,14 @@ int printk_prog(void *ctx)
 	res.ret[5] = bpf_trace_printk(f5, sizeof f5, &ip);
 	res.ret[6] = bpf_trace_vprintk(f6, sizeof f6, va, sizeof va);
 	res.ret[7] = bpf_trace_vprintk(f6, sizeof f6, va, 24);
+	static const char f7[] = "%5s|%-6s|\n", f8[] = "%+d % d %08x\n", f9[] = "%px %pK\n",
+		f10[] = "%i %X %llu\n", f11[] = "%pks\n", f12[] = "%-5c|\n", f13[] = "%0-5d|%-05d|\n";
+	res.ret[8] = bpf_trace_printk(f7, sizeof f7, "ab", "cd");
+	res.ret[9] = bpf_trace_printk(f8, sizeof f8, 5, 6, 0xab);
+	res.ret[10] = bpf_trace_printk(f9, sizeof f9, &ip, &ip);
+	res.ret[11] = bpf_trace_printk(f10, sizeof f10, -1, 0xab, 1ull << 40);
+	res.ret[12] = bpf_trace_printk(f11, sizeof f11, "str");
+	res.ret[13] = bpf_trace_printk(f12, sizeof f12, 'x') + 100 * bpf_trace_printk(f13, sizeof f13, 7, 8);
 	return 0;
 }
 

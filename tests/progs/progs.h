@@ -54,7 +54,7 @@ struct str_result {
 
 /* helpers_printk: return values only (the text goes to trace_pipe) */
 struct printk_result {
-	pr_s64 ret[8];
+	pr_s64 ret[14];
 };
 
 /* helpers_loop */

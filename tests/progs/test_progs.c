@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <sys/prctl.h>
@@ -243,8 +244,72 @@ struct pcase {
 	const char *maps[5];      /* compared (and dumped for checks); ".bss" etc. allowed */
 	bool no_kernel_run;       /* the kernel has no test run for this program type */
 	bool nondet;              /* results differ run to run: property checks only */
+	int trace_skip;           /* compare trace_printk text with the kernel's trace buffer,
+				   * except message number trace_skip - 1 (0: no comparison) */
 	void (*check)(const struct res *r, const char *side);
 };
+
+/* ---- trace_printk text -------------------------------------------------------------------- */
+#define MAX_MSGS 32
+static char xbpf_msgs[MAX_MSGS][256];
+static int n_xbpf_msgs;
+
+static void capture(void *cookie, const char *msg, size_t len)
+{
+	(void)cookie;
+	if (n_xbpf_msgs < MAX_MSGS) {
+		while (len && msg[len - 1] == '\n')
+			len--;
+		snprintf(xbpf_msgs[n_xbpf_msgs++], sizeof xbpf_msgs[0], "%.*s", (int)len, msg);
+	}
+}
+
+/* The kernel's messages from this thread: the last n lines "comm-TID ... bpf_trace_printk:
+ * MSG" of the trace buffer. Returns how many were found, or -1 when it cannot be read. */
+static int kernel_msgs(char out[][256], int n)
+{
+	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
+	if (!f)
+		f = fopen("/sys/kernel/debug/tracing/trace", "r");
+	if (!f)
+		return -1;
+	static char ring[MAX_MSGS][256];
+	char line[1024], tag[64];
+	snprintf(tag, sizeof tag, "-%d ", (int)gettid());
+	int cnt = 0;
+	while (fgets(line, sizeof line, f)) {
+		const char *m = strstr(line, "bpf_trace_printk: ");
+		if (!m || !strstr(line, tag))
+			continue;
+		m += strlen("bpf_trace_printk: ");
+		size_t l = strcspn(m, "\n");
+		snprintf(ring[cnt % MAX_MSGS], sizeof ring[0], "%.*s", (int)l, m);
+		cnt++;
+	}
+	fclose(f);
+	int have = cnt < n ? cnt : n;
+	for (int i = 0; i < have; i++)
+		memcpy(out[i], ring[(cnt - have + i) % MAX_MSGS], sizeof ring[0]);
+	return have;
+}
+
+static void compare_trace(const struct pcase *c)
+{
+	static char k[MAX_MSGS][256];
+	int n = kernel_msgs(k, n_xbpf_msgs);
+	if (n < 0) {
+		printf("     SKIP trace text of %s: no readable tracefs trace buffer\n", c->prog);
+		return;
+	}
+	T_EQ(n, n_xbpf_msgs);
+	printf("     (%s: %d trace_printk messages compared with the kernel's trace buffer)\n",
+	       c->prog, n);
+	for (int i = 0; i < n && i < n_xbpf_msgs; i++) {
+		if (i == c->trace_skip - 1)
+			continue;
+		T_STREQ(xbpf_msgs[i], k[i]);
+	}
+}
 
 /* ---- the xbpf half ------------------------------------------------------------------------ */
 static void dump_xbpf(struct xbpf_object *obj, const struct pcase *c, struct res *r)
@@ -304,6 +369,9 @@ static int run_xbpf(const struct pcase *c, struct res *r)
 		xbpf_object__close(obj);
 		return r->err = err ? err : -ENOENT;
 	}
+	n_xbpf_msgs = 0;
+	if (c->trace_skip)
+		xbpf_vm__set_trace_sink(xbpf_object__vm(obj), capture, NULL);
 	struct input_buf in;
 	make_input(c->in, &in);
 	char rlog[512] = "";
@@ -490,6 +558,8 @@ static void run_case(const struct pcase *c)
 	if (c->check)
 		c->check(&k, "kernel");
 	compare(c, &x, &k);
+	if (c->trace_skip)
+		compare_trace(c);
 }
 
 #include "test_progs_cases.h"

@@ -5,7 +5,8 @@
  * Each .data file has sections: "-- asm" (assembled with xbpf_asm), "-- raw" (64-bit
  * little-endian instruction words, used when there is no asm), "-- mem" (hex bytes: r1
  * points to a writable copy, r2 holds its length), "-- result" (expected r0, hex when it
- * contains 0x) or "-- error" (the program must fail to load or run). Other sections are
+ * contains 0x) or "-- error" (the program must fail to load or run). When a file has both
+ * asm and raw, the assembled words must equal the raw ones. Other sections are
  * ignored. Helper 5 returns its first argument. Prints one line per failure and ends with
  * "N passed, N failed"; exits non-zero when a test failed or none ran.
  */
@@ -145,6 +146,18 @@ static int run_one(const char *name, struct testcase *tc, struct xbpf_vm *vm,
 	if (rc) {
 		printf("FAIL %s: assembly: %s\n", name, err);
 		return 1;
+	}
+	if (tc->asm_text && tc->raw_text) { /* both given: the assembler must agree */
+		struct xbpf_insn *raw = NULL;
+		size_t raw_cnt = 0;
+		bool same = !parse_raw(tc->raw_text, &raw, &raw_cnt) && raw_cnt == cnt &&
+			    !memcmp(raw, insns, cnt * sizeof *insns);
+		free(raw);
+		if (!same) {
+			printf("FAIL %s: the assembled program differs from the raw section\n", name);
+			free(insns);
+			return 1;
+		}
 	}
 	struct xbpf_prog_load_opts lo = {.sz = sizeof lo, .log_buf = err, .log_size = sizeof err,
 					 .engine = engine, .name = name};

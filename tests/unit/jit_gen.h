@@ -32,7 +32,7 @@ struct gen {
 	bool overflow;               /* ran out of room */
 };
 
-static uint64_t gen_rand(struct gen *g)
+static inline uint64_t gen_rand(struct gen *g)
 {
 	uint64_t x = g->s;
 	x ^= x << 13;
@@ -40,9 +40,9 @@ static uint64_t gen_rand(struct gen *g)
 	x ^= x << 17;
 	return g->s = x;
 }
-static unsigned gen_below(struct gen *g, unsigned n) { return (unsigned)(gen_rand(g) % n); }
+static inline unsigned gen_below(struct gen *g, unsigned n) { return (unsigned)(gen_rand(g) % n); }
 
-static int64_t gen_value(struct gen *g)
+static inline int64_t gen_value(struct gen *g)
 {
 	static const int64_t edge[] = {0, 1, -1, 2, 31, 32, 63, 64, INT32_MIN, INT32_MAX,
 				       0x80000000ll, 0xffffffffll, INT64_MIN, INT64_MAX, 0x100000000ll,
@@ -55,7 +55,7 @@ static int64_t gen_value(struct gen *g)
 	}
 }
 
-static void gen_put(struct gen *g, uint8_t code, unsigned dst, unsigned src, int16_t off,
+static inline void gen_put(struct gen *g, uint8_t code, unsigned dst, unsigned src, int16_t off,
 		    int32_t imm)
 {
 	if (g->n >= GEN_MAX - 4) {
@@ -71,16 +71,16 @@ static void gen_put(struct gen *g, uint8_t code, unsigned dst, unsigned src, int
 }
 
 static const uint8_t gen_data_regs[] = {0, 2, 3, 4, 5, 7, 8};
-static unsigned gen_dreg(struct gen *g) { return gen_data_regs[gen_below(g, 7)]; }
+static inline unsigned gen_dreg(struct gen *g) { return gen_data_regs[gen_below(g, 7)]; }
 
-static void gen_lddw(struct gen *g, unsigned dst, uint64_t v)
+static inline void gen_lddw(struct gen *g, unsigned dst, uint64_t v)
 {
 	gen_put(g, XBPF_LD | XBPF_IMM | XBPF_DW, dst, 0, 0, (int32_t)(uint32_t)v);
 	gen_put(g, 0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32));
 }
 
 /* One ALU instruction on data registers. */
-static void gen_alu(struct gen *g)
+static inline void gen_alu(struct gen *g)
 {
 	static const uint8_t ops[] = {XBPF_ADD, XBPF_SUB, XBPF_MUL, XBPF_DIV, XBPF_OR, XBPF_AND,
 				      XBPF_LSH, XBPF_RSH, XBPF_NEG, XBPF_MOD, XBPF_XOR, XBPF_MOV,
@@ -114,7 +114,7 @@ static void gen_alu(struct gen *g)
 }
 
 /* A memory access: mem at r6 or stack at r10; sometimes deliberately bad. */
-static void gen_mem(struct gen *g)
+static inline void gen_mem(struct gen *g)
 {
 	static const uint8_t sizes[] = {XBPF_B, XBPF_H, XBPF_W, XBPF_DW};
 	static const unsigned bytes[] = {1, 2, 4, 8};
@@ -159,11 +159,25 @@ static void gen_mem(struct gen *g)
 	}
 }
 
-static void gen_straight(struct gen *g, unsigned count)
+static inline void gen_straight(struct gen *g, unsigned count)
 {
 	for (unsigned i = 0; i < count; i++) {
-		unsigned k = gen_below(g, 10);
-		if (k < 6)
+		unsigned k = gen_below(g, 11);
+		if (k == 10 && gen_below(g, 3) == 0) { /* x <<= 32; y = x; y >>= 32 (fused) */
+			unsigned x = gen_dreg(g), y = gen_dreg(g);
+			gen_put(g, XBPF_ALU64 | XBPF_LSH | XBPF_K, x, 0, 0, 32);
+			gen_put(g, XBPF_ALU64 | XBPF_MOV | XBPF_X, y, x, 0, 0);
+			gen_put(g, XBPF_ALU64 | (gen_below(g, 2) ? XBPF_RSH : XBPF_ARSH) | XBPF_K, y, 0, 0, 32);
+			if (gen_below(g, 2))
+				gen_put(g, XBPF_ALU64 | XBPF_MOV | XBPF_K, x, 0, 0, (int32_t)gen_value(g));
+		} else if (k == 10) { /* copy and add (the JIT fuses it into one lea) */
+			unsigned d = gen_dreg(g);
+			gen_put(g, XBPF_ALU64 | XBPF_MOV | XBPF_X, d, gen_below(g, 4) ? gen_dreg(g) : 10, 0, 0);
+			if (gen_below(g, 2))
+				gen_put(g, XBPF_ALU64 | XBPF_ADD | XBPF_X, d, gen_dreg(g), 0, 0);
+			else
+				gen_put(g, XBPF_ALU64 | XBPF_ADD | XBPF_K, d, 0, 0, (int32_t)gen_value(g));
+		} else if (k < 6)
 			gen_alu(g);
 		else if (k < 9)
 			gen_mem(g);
@@ -173,7 +187,7 @@ static void gen_straight(struct gen *g, unsigned count)
 }
 
 /* if (cond) skip the next few instructions */
-static void gen_skip(struct gen *g)
+static inline void gen_skip(struct gen *g)
 {
 	static const uint8_t ops[] = {XBPF_JEQ, XBPF_JGT, XBPF_JGE, XBPF_JSET, XBPF_JNE, XBPF_JSGT,
 				      XBPF_JSGE, XBPF_JLT, XBPF_JLE, XBPF_JSLT, XBPF_JSLE};
@@ -196,7 +210,7 @@ static void gen_skip(struct gen *g)
 }
 
 /* r9 = k; loop: body; r9 -= 1; if r9 != 0 goto loop */
-static void gen_loop(struct gen *g)
+static inline void gen_loop(struct gen *g)
 {
 	gen_put(g, XBPF_ALU64 | XBPF_MOV | XBPF_K, 9, 0, 0, (int32_t)(1 + gen_below(g, 6)));
 	size_t top = g->n;
@@ -208,7 +222,7 @@ static void gen_loop(struct gen *g)
 }
 
 /* helper 1 (mix) by call or callx; helper ids for callx come from a register */
-static void gen_helper(struct gen *g)
+static inline void gen_helper(struct gen *g)
 {
 	if (gen_below(g, 3) == 0) {
 		unsigned r = gen_dreg(g);
@@ -220,7 +234,7 @@ static void gen_helper(struct gen *g)
 	}
 }
 
-static void gen_ldpkt(struct gen *g)
+static inline void gen_ldpkt(struct gen *g)
 {
 	static const uint8_t sz[] = {XBPF_B, XBPF_H, XBPF_W};
 	int32_t imm = (int32_t)gen_below(g, GEN_MEM + (g->faults ? 8 : 0));
@@ -233,7 +247,7 @@ static void gen_ldpkt(struct gen *g)
 struct gen_call { size_t at; unsigned callee; };
 
 /* A function body: segments, then exit. Calls go to functions with a higher index. */
-static void gen_body(struct gen *g, unsigned self, unsigned nfuncs, struct gen_call *calls,
+static inline void gen_body(struct gen *g, unsigned self, unsigned nfuncs, struct gen_call *calls,
 		     unsigned *ncalls, unsigned segments)
 {
 	for (unsigned s = 0; s < segments && !g->overflow; s++) {
@@ -259,7 +273,7 @@ static void gen_body(struct gen *g, unsigned self, unsigned nfuncs, struct gen_c
 }
 
 /* Generate a program from `seed`. Returns its length in slots. */
-static size_t gen_program(struct gen *g, uint64_t seed, bool faults)
+static inline size_t gen_program(struct gen *g, uint64_t seed, bool faults)
 {
 	memset(g, 0, sizeof *g);
 	g->s = seed * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
@@ -288,18 +302,18 @@ static size_t gen_program(struct gen *g, uint64_t seed, bool faults)
 
 /* ---- the differential runner ----------------------------------------------------------- */
 
-static uint64_t gen_h_mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+static inline uint64_t gen_h_mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
 			  struct xbpf_run_ctx *rc)
 {
 	return a * 31 + (b ^ (c << 3)) - d + (e >> 1);
 }
-static uint64_t gen_h_xor(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+static inline uint64_t gen_h_xor(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
 			  struct xbpf_run_ctx *rc)
 {
 	return a ^ b ^ c ^ d ^ e;
 }
 
-static struct xbpf_vm *gen_vm(void)
+static inline struct xbpf_vm *gen_vm(void)
 {
 	struct xbpf_vm_opts vo = {.sz = sizeof vo, .no_builtin_helpers = true};
 	struct xbpf_vm *vm = xbpf_vm__new(&vo);
@@ -317,8 +331,11 @@ struct gen_result {
 	char log[256];
 };
 
-static void gen_run(struct xbpf_prog *p, enum xbpf_engine e, uint64_t budget, uint64_t seed,
-		    struct gen_result *res)
+/* noinline: both engines must see the same buffer and stack addresses (programs can leak
+ * pointers into r0 and memory) */
+static __attribute__((noinline, unused)) void gen_run(struct xbpf_prog *p, enum xbpf_engine e,
+							uint64_t budget, uint64_t seed,
+							struct gen_result *res)
 {
 	_Alignas(8) uint8_t mem[GEN_MEM];
 	for (unsigned i = 0; i < GEN_MEM; i++)
@@ -334,7 +351,7 @@ static void gen_run(struct xbpf_prog *p, enum xbpf_engine e, uint64_t budget, ui
 
 /* Load insns with `flags` on both engines, run with `budget`, compare. Returns 1 on a
  * mismatch (described in why), 0 when equal, -1 when the program did not load. */
-static int gen_diff(struct xbpf_vm *vm, const struct xbpf_insn *insns, size_t n,
+static inline int gen_diff(struct xbpf_vm *vm, const struct xbpf_insn *insns, size_t n,
 		    uint32_t flags, uint64_t budget, uint64_t seed, char *why, size_t why_size)
 {
 	char log[256] = "";

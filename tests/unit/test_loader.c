@@ -268,6 +268,32 @@ static void test_legacy_iproute2(void)
 		if (p)
 			T_EQ(xbpf_program__type(p), XBPF_PROG_TYPE_SCHED_CLS);
 	}
+	/* iproute2 convention: the program of section "2/1" fills slot 1 of map id 2 */
+	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
+	int err = xbpf_object__load(obj, &lo);
+	if (err)
+		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	T_EQ(err, 0);
+	if (!err) {
+		uint32_t key = 1, id = 0;
+		T_EQ(xbpf_map__lookup_elem(xbpf_object_map__map(c), &key, &id), 0);
+		key = 2;
+		T_EQ(xbpf_map__lookup_elem(xbpf_object_map__map(c), &key, &id), -ENOENT);
+	}
+	xbpf_object__close(obj);
+	/* samples/bpf convention: "socket/N" fills slot N of the (last) program array */
+	obj = open_obj(XBPF_SHARED_DIR "/ebpf-samples/linux/sockex3_kern.o");
+	if (!obj)
+		return;
+	err = xbpf_object__load(obj, &lo);
+	if (err)
+		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	T_EQ(err, 0);
+	struct xbpf_map *jmp = xbpf_object_map__map(xbpf_object__find_map_by_name(obj, "jmp_table"));
+	for (uint32_t key = 0; !err && key < 8; key++) {
+		uint32_t id;
+		T_EQ(xbpf_map__lookup_elem(jmp, &key, &id), key <= 4 ? 0 : -ENOENT);
+	}
 	xbpf_object__close(obj);
 }
 

@@ -419,6 +419,66 @@ __attribute__((constructor)) static void pin_child(void)
 	_exit(xbpf_map__type(m) == XBPF_MAP_TYPE_HASH ? 0 : 13);
 }
 
+/* The ring buffer child: produce 100 records of 24 bytes into the pinned ring buffer. */
+__attribute__((constructor)) static void rb_child(void)
+{
+	const char *path = getenv("XBPF_TEST_RB_CHILD");
+	if (!path)
+		return;
+	struct xbpf_map *m = xbpf_map__open_pinned(path);
+	if (!m)
+		_exit(10);
+	uint8_t rec[24];
+	for (int i = 0; i < 100; i++) {
+		memset(rec, i, sizeof rec);
+		while (map_ringbuf_output(m, rec, sizeof rec, 0) == -EAGAIN)
+			usleep(100);   /* the parent consumes meanwhile */
+	}
+	_exit(0);
+}
+
+static int rb_seen, rb_bad;
+static int rb_check(void *ctx, void *data, size_t size)
+{
+	uint8_t *d = data;
+	if (size != 24 || d[0] != (uint8_t)rb_seen || d[23] != (uint8_t)rb_seen)
+		rb_bad++;
+	rb_seen++;
+	return 0;
+}
+
+static pid_t spawn(const char *env, const char *path)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv(env, path, 1);
+		execl("/proc/self/exe", "test_maps", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void test_ringbuf_two_processes(void)
+{
+	const char *path = "/dev/shm/xbpf-test-rb-pin";
+	unlink(path);
+	struct xbpf_map *m = mk(XBPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0);   /* < 100 records */
+	T_EQ(xbpf_map__pin(m, path), 0);
+	struct xbpf_ring_buffer *rb = xbpf_ring_buffer__new(m, rb_check, NULL, NULL);
+	rb_seen = rb_bad = 0;
+	pid_t pid = spawn("XBPF_TEST_RB_CHILD", path);
+	for (int i = 0; i < 2000 && rb_seen < 100; i++)
+		xbpf_ring_buffer__poll(rb, 10);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_EQ(rb_seen, 100);
+	T_EQ(rb_bad, 0);
+	xbpf_ring_buffer__free(rb);
+	xbpf_map__unpin(m, path);
+	xbpf_map__put(m);
+}
+
 static int run_child(const char *path)
 {
 	pid_t pid = fork();
@@ -538,4 +598,4 @@ static void test_concurrency(void)
 
 T_MAIN(test_create_checks, test_array, test_percpu_array, test_hash, test_percpu_hash,
        test_lru, test_lpm, test_queue_stack, test_ringbuf, test_batch, test_map_in_map,
-       test_pin_two_processes, test_concurrency)
+       test_pin_two_processes, test_ringbuf_two_processes, test_concurrency)

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "xbpf/xbpf.h"
+#include "map_progs.h"
 #include "t.h"
 
 static uint64_t rng = 0x1234567;
@@ -333,6 +334,176 @@ static void test_ringbuf_user_ops_same(void)
 	both_free(&p);
 }
 
+
+/* ---- the same helper calls from programs: XDP + BPF_PROG_TEST_RUN vs xbpf ------------- */
+#define NRES 48   /* results kept on the stack at fp-512 + 8 * i, then copied to map 1 */
+
+struct pgen { struct xbpf_insn *p; size_t n; };
+static void emit(struct pgen *g, struct xbpf_insn in) { g->p[g->n++] = in; }
+
+/* key (and for LPM its prefix length) at fp-16 */
+static void emit_key(struct pgen *g, uint32_t type, uint32_t key)
+{
+	if (type == BPF_MAP_TYPE_LPM_TRIE) {
+		emit(g, ST_W(10, -16, 8 + (key % 25)));   /* prefix length 8..32 */
+		emit(g, ST_W(10, -12, (int32_t)(0x0a000000u >> 24 | (key / 25 % 4) << 8)));
+	} else if (type == BPF_MAP_TYPE_ARRAY) {
+		emit(g, ST_W(10, -16, (int32_t)key));
+	} else {
+		emit(g, ST_DW(10, -16, (int32_t)key));
+	}
+}
+
+static void emit_map(struct pgen *g, int idx)
+{
+	emit(g, BI(XBPF_LD | XBPF_DW | XBPF_IMM, 1, XBPF_PSEUDO_MAP_IDX, 0, idx));
+	emit(g, BI(0, 0, 0, 0, 0));
+}
+
+/* One random helper call; its r0 (lookups: the value, or -1 when NULL) goes to result i. */
+static void emit_op(struct pgen *g, uint32_t type, int i, uint32_t keyspace)
+{
+	bool queue = type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK;
+	int op = (int)rnd(3);
+	emit_key(g, type, rnd(keyspace));
+	emit(g, ST_DW(10, -24, (int32_t)rnd(100000)));
+	emit_map(g, 0);
+	emit(g, MOV_REG(2, 10));
+	emit(g, ADD_IMM(2, queue ? -24 : -16));
+	if (op == 0) {                       /* update / push */
+		if (queue) {
+			emit(g, MOV_IMM(3, (int32_t)rnd(3)));
+			emit(g, CALL(87));
+		} else {
+			emit(g, MOV_REG(3, 10));
+			emit(g, ADD_IMM(3, -24));
+			emit(g, MOV_IMM(4, (int32_t)rnd(4)));
+			emit(g, CALL(2));
+		}
+	} else if (op == 1) {                /* lookup / peek */
+		if (queue) {
+			emit(g, CALL(89));
+			emit(g, JNE_IMM(0, 0, 1));
+			emit(g, LDX_DW(0, 10, -24));
+		} else {
+			emit(g, CALL(1));
+			emit(g, JEQ_IMM(0, 0, 2));
+			emit(g, LDX_DW(0, 0, 0));
+			emit(g, BI(XBPF_JMP | XBPF_JA, 0, 0, 1, 0));
+			emit(g, MOV_IMM(0, -1));
+		}
+	} else {                             /* delete / pop */
+		emit(g, CALL(queue ? 88 : 3));
+		if (queue) {
+			emit(g, JNE_IMM(0, 0, 1));
+			emit(g, LDX_DW(0, 10, -24));
+		}
+	}
+	emit(g, STX_DW(10, 0, -512 + 8 * i));
+}
+
+static size_t build_ops_prog(struct xbpf_insn *p, uint32_t type, uint32_t keyspace)
+{
+	struct pgen g = {p, 0};
+	for (int i = 0; i < NRES; i++)
+		emit(&g, ST_DW(10, -512 + 8 * i, 0));
+	for (int i = 0; i < NRES; i++)
+		emit_op(&g, type, i, keyspace);
+	emit(&g, ST_W(10, -4, 0));
+	emit_map(&g, 1);
+	emit(&g, MOV_REG(2, 10));
+	emit(&g, ADD_IMM(2, -4));
+	emit(&g, MOV_REG(3, 10));
+	emit(&g, ADD_IMM(3, -512));
+	emit(&g, MOV_IMM(4, 0));
+	emit(&g, CALL(2));
+	emit(&g, MOV_IMM(0, 2));   /* XDP_PASS */
+	emit(&g, EXIT());
+	return g.n;
+}
+
+/* Run the program in both; the results (map 1) must be equal. */
+static void run_both(struct pair *p, struct pair *res, struct xbpf_insn *insns, size_t n)
+{
+	static struct xbpf_vm *vm;
+	if (!vm)
+		vm = xbpf_vm__new(NULL);
+	struct xbpf_map *xm[2] = {p->x, res->x};
+	char log[512] = "";
+	struct xbpf_prog_load_opts lo = {.sz = sizeof lo, .maps = xm, .map_cnt = 2,
+					 .log_buf = log, .log_size = sizeof log};
+	struct xbpf_prog *xp = xbpf_prog__load(vm, insns, n, &lo);
+	if (!xp)
+		fprintf(stderr, "xbpf load: %s\n", log);
+	T_CHECK(xp);
+	for (size_t i = 0; i < n; i++)
+		if (insns[i].code == (XBPF_LD | XBPF_DW | XBPF_IMM) &&
+		    insns[i].src_reg == XBPF_PSEUDO_MAP_IDX) {
+			insns[i].imm = insns[i].imm ? res->fd : p->fd;
+			insns[i].src_reg = XBPF_PSEUDO_MAP_FD;
+		}
+	char klog[4096] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .log_buf = klog, .log_size = sizeof klog,
+		    .log_level = 0);
+	int pfd = bpf_prog_load(BPF_PROG_TYPE_XDP, "ops", "GPL", (const struct bpf_insn *)insns,
+				n, &po);
+	if (pfd < 0)
+		fprintf(stderr, "kernel load: %d %s\n", pfd, klog);
+	T_CHECK(pfd >= 0);
+	if (!xp || pfd < 0) {
+		xbpf_prog__free(xp);
+		return;
+	}
+	uint8_t pkt[64] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, to, .data_in = pkt, .data_size_in = sizeof pkt);
+	T_EQ(bpf_prog_test_run_opts(pfd, &to), 0);
+	struct xbpf_run_opts ro = {.sz = sizeof ro, .ctx = pkt, .ctx_size = sizeof pkt};
+	T_EQ(xbpf_prog__run(xp, &ro), 0);
+	uint64_t rk[NRES], rx[NRES];
+	uint32_t zero = 0;
+	T_EQ(bpf_map_lookup_elem(res->fd, &zero, rk), 0);
+	T_EQ(xbpf_map__lookup_elem(res->x, &zero, rx), 0);
+	for (int i = 0; i < NRES; i++)
+		if (rk[i] != rx[i]) {
+			fprintf(stderr, "map type %u op %d: kernel %lld xbpf %lld\n", p->type, i,
+				(long long)rk[i], (long long)rx[i]);
+			T_EQ(rx[i], rk[i]);
+		}
+	close(pfd);
+	xbpf_prog__free(xp);
+}
+
+static void prog_ops(uint32_t type, uint32_t ks, uint32_t max, uint32_t flags,
+		     uint32_t keyspace)
+{
+	struct pair p, res;
+	if (both_create(&p, type, ks, 8, max, flags) ||
+	    both_create(&res, BPF_MAP_TYPE_ARRAY, 4, 8 * NRES, 1, 0)) {
+		both_free(&p);
+		return;
+	}
+	static struct xbpf_insn insns[NRES * 24 + 64];
+	for (int round = 0; round < 6; round++) {
+		size_t n = build_ops_prog(insns, type, keyspace);
+		run_both(&p, &res, insns, n);
+	}
+	if (type != BPF_MAP_TYPE_QUEUE && type != BPF_MAP_TYPE_STACK)
+		same_contents(&p, 8);
+	both_free(&p);
+	both_free(&res);
+}
+
+static void test_prog_helpers_same(void)
+{
+	need_kernel();
+	prog_ops(BPF_MAP_TYPE_HASH, 8, 8, 0, 14);          /* fills: -E2BIG */
+	prog_ops(BPF_MAP_TYPE_ARRAY, 4, 8, 0, 10);         /* out of range: -E2BIG, NULL */
+	prog_ops(BPF_MAP_TYPE_LRU_HASH, 8, 4096, 0, 14);   /* never full */
+	prog_ops(BPF_MAP_TYPE_QUEUE, 0, 4, 0, 1);
+	prog_ops(BPF_MAP_TYPE_STACK, 0, 4, 0, 1);
+	prog_ops(BPF_MAP_TYPE_LPM_TRIE, 8, 8, BPF_F_NO_PREALLOC, 100);
+}
+
 T_MAIN(test_create_same_errors, test_random_array, test_random_hash, test_random_percpu,
        test_random_lru_not_full, test_queue_stack_same, test_lpm_same,
-       test_ringbuf_user_ops_same)
+       test_ringbuf_user_ops_same, test_prog_helpers_same)

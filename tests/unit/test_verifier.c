@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "t.h"
 #include "xbpf/xbpf.h"
+#include "verifier/vrf_api.h"
 
 static const char rodata[16] = "hello %d\n";
 static const struct xbpf_verify_map maps[] = {
@@ -182,6 +183,13 @@ static void test_pointer_leak_into_map(void)
 {
 	REJECT(LOOKUP "if r0 == 0 goto +2\n*(u64 *)(r0 + 0) = r10\nr0 = 0\nexit", XDP,
 	       "leaks addr into map_value", "leak");
+}
+
+static void test_pointer_leak_via_helper(void)
+{
+	REJECT("*(u64 *)(r10 - 8) = r1\nr1 = 0\n*(u32 *)(r10 - 12) = r1\nr2 = r10\nr2 += -12\n"
+	       "r3 = r10\nr3 += -8\nr1 = map_idx(0) ll\nr4 = 0\ncall 2\nexit", XDP,
+	       "R3 leaks addr into helper memory", "copy a kernel address out");
 }
 
 /* ---- packet ---- */
@@ -477,12 +485,38 @@ static void test_opts_abi(void)
 	T_EQ(xbpf_verify(p, 2, &o, NULL), 0);
 }
 
-T_MAIN(test_uninit_register, test_exit_without_r0, test_call_clobbers_args,
+static void test_loader_hook(void)
+{
+	/* the entry point the loader calls on a loaded program */
+	struct xbpf_vm *vm = xbpf_vm__new(NULL);
+	struct xbpf_insn good[2] = {{0xb7, 0, 0, 0, 0}, {0x95, 0, 0, 0, 0}};
+	struct xbpf_insn bad[2] = {{0x79, 0, 1, 0, 0}, {0x95, 0, 0, 0, 0}}; /* r0 = *(u64 *)(r1) */
+	struct xbpf_prog_load_opts lo = {.sz = sizeof lo, .prog_type = XDP};
+	char log[256] = "";
+	T_CHECK(vm != NULL);
+	struct xbpf_prog *p = xbpf_prog__load(vm, good, 2, &lo);
+	T_CHECK(p != NULL);
+	if (p) {
+		T_EQ(vrf_verify(p, log, sizeof log), 0);
+		xbpf_prog__free(p);
+	}
+	p = xbpf_prog__load(vm, bad, 2, &lo);
+	T_CHECK(p != NULL);
+	if (p) {
+		T_EQ(vrf_verify(p, log, sizeof log), (uint64_t)-EACCES);
+		T_CONTAINS(log, "insn 0: invalid bpf_context access off=0 size=8");
+		xbpf_prog__free(p);
+	}
+	xbpf_vm__free(vm);
+}
+
+T_MAIN(test_loader_hook, test_uninit_register, test_exit_without_r0, test_call_clobbers_args,
        test_uninit_stack_read, test_stack_out_of_bounds, test_partial_pointer_spill,
        test_partial_pointer_fill, test_spill_fill_keeps_pointer, test_null_deref,
        test_null_checked_lookup, test_map_value_out_of_bounds, test_map_value_negative_index,
        test_map_value_bounded_index, test_map_value_unbounded_math, test_linked_copy_bounds,
        test_readonly_map_write, test_readonly_map_constant, test_pointer_leak_into_map,
+       test_pointer_leak_via_helper,
        test_packet_unchecked, test_packet_beyond_range, test_packet_checked_all_forms,
        test_packet_write_readonly_type, test_pkt_end_arithmetic, test_ctx_bad_offset,
        test_ctx_write_readonly, test_ctx_socket_filter_no_data, test_ctx_modified_pointer,

@@ -234,6 +234,11 @@ static void test_memory_checks(void)
 	struct xbpf_prog *stk = load_asm(vm, "stdw [%r10-8], 7\nldxdw %r0, [%r10-8]\nexit\n", 0);
 	struct xbpf_prog *stk_out = load_asm(vm, "ldxdw %r0, [%r10+3584]\nexit\n", 0);
 	struct xbpf_prog *null = load_asm(vm, "mov %r1, 0\nldxb %r0, [%r1]\nexit\n", 0);
+	/* the stack starts zeroed; [r10] is the (unused) next frame, still stack memory */
+	struct xbpf_prog *fresh = load_asm(vm, "ldxdw %r0, [%r10-512]\nexit\n", 0);
+	struct xbpf_prog *above = load_asm(vm, "ldxdw %r0, [%r10]\nexit\n", 0);
+	struct xbpf_prog *used = load_asm(vm, "call local f\nldxdw %r0, [%r10+504]\nexit\n"
+					  "f:\nstdw [%r10-8], 9\nexit\n", 0);
 	enum xbpf_engine e;
 	uint64_t r0;
 	FOR_ENGINES(e) {
@@ -248,7 +253,16 @@ static void test_memory_checks(void)
 		T_EQ(run_on(stk_out, e, mem, sizeof mem, 0, &r0), -EFAULT);
 		T_EQ(run_on(null, e, mem, sizeof mem, 0, &r0), -EFAULT);
 		T_CONTAINS(log_buf, "out-of-bounds read of 1 bytes at 0x0");
+		T_EQ(run_on(fresh, e, mem, sizeof mem, 0, &r0), 0);
+		T_EQ(r0, 0);
+		T_EQ(run_on(above, e, mem, sizeof mem, 0, &r0), 0);
+		T_EQ(r0, 0);
+		T_EQ(run_on(used, e, mem, sizeof mem, 0, &r0), 0);
+		T_EQ(r0, 9);
 	}
+	xbpf_prog__free(fresh);
+	xbpf_prog__free(above);
+	xbpf_prog__free(used);
 	xbpf_prog__free(in);
 	xbpf_prog__free(out);
 	xbpf_prog__free(wr);

@@ -147,7 +147,7 @@ static size_t vrf_gen(const uint8_t *d, size_t n, struct xbpf_insn *out)
 static int vrf_oracle(struct xbpf_vm *vm, const struct xbpf_insn *p, size_t cnt)
 {
 	struct xbpf_verify_opts o = {.sz = sizeof o, .vm = vm, .mem_size = GEN_MEM,
-				     .max_insns = 200000};
+				     .max_insns = 20000};
 	struct xbpf_verify_result r;
 	if (xbpf_verify(p, cnt, &o, &r))
 		return 0;
@@ -161,7 +161,7 @@ static int vrf_oracle(struct xbpf_vm *vm, const struct xbpf_insn *p, size_t cnt)
 		mem[i] = (uint8_t)(i * 37 + 11);
 	char rlog[256] = "";
 	struct xbpf_run_opts ro = {.sz = sizeof ro, .ctx = mem, .ctx_size = GEN_MEM,
-				   .budget = 1000000, .log_buf = rlog, .log_size = sizeof rlog};
+				   .budget = 100000, .log_buf = rlog, .log_size = sizeof rlog};
 	int err = xbpf_prog__run(prog, &ro);
 	if (err == -EFAULT) {
 		char *text = xbpf_disasm(p, cnt, XBPF_SYNTAX_KERNEL, false, vm);

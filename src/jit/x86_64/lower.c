@@ -44,32 +44,46 @@ struct opnd {
 
 /* ---- branches ------------------------------------------------------------------------- */
 
-/* jcc/jmp (cc < 0) to a label: short when it settles within rel8. */
+/* jcc/jmp (cc < 0) to a label: a fix-up site, emitted long; the driver relaxes it. */
 static void br(struct jit_ctx *c, int cc, uint32_t lbl)
 {
-	int64_t t = jit_label_pos(c, lbl), here = jit_here(c);
-	bool fits = t >= 0 && here >= 0 && emit_fits8(t - (here + 2));
-	if (jit_branch_short(c, fits)) {
-		int8_t rel = (t >= 0 && here >= 0) ? (int8_t)(t - (here + 2)) : 0;
-		if (cc < 0)
-			emit_jmp8(OUT, rel);  /* jmp rel8 */
-		else
-			emit_jcc8(OUT, (unsigned)cc, rel); /* jcc rel8 */
-	} else {
-		int64_t size = cc < 0 ? 5 : 6;
-		int32_t rel = (t >= 0 && here >= 0) ? (int32_t)(t - (here + size)) : 0;
-		if (cc < 0)
-			emit_jmp32(OUT, rel);  /* jmp rel32 */
-		else
-			emit_jcc32(OUT, (unsigned)cc, rel); /* jcc rel32 */
-	}
+	jit_site(c, cc < 0 ? JS_JMP : JS_JCC, (uint8_t)(cc < 0 ? 0 : cc), lbl);
+	if (cc < 0)
+		emit_jmp32(OUT, 0);                   /* jmp rel32 */
+	else
+		emit_jcc32(OUT, (unsigned)cc, 0);     /* jcc rel32 */
 }
 
 /* call rel32 to a label */
 static void call_lbl(struct jit_ctx *c, uint32_t lbl)
 {
-	int64_t t = jit_label_pos(c, lbl), here = jit_here(c);
-	emit_call32(OUT, (t >= 0 && here >= 0) ? (int32_t)(t - (here + 5)) : 0);
+	jit_site(c, JS_CALL, 0, lbl);
+	emit_call32(OUT, 0);                          /* call rel32 */
+}
+
+unsigned jit_arch_site_size(enum jit_site_kind kind, bool shrt)
+{
+	switch (kind) {
+	case JS_JMP: return shrt ? 2 : 5;
+	case JS_JCC: return shrt ? 2 : 6;
+	default: return shrt ? 0 : 5;
+	}
+}
+
+void jit_arch_site_encode(uint8_t *p, enum jit_site_kind kind, uint8_t cc, bool shrt,
+			  int32_t disp)
+{
+	struct jit_buf b = {p, 0, 16, false};
+	if (kind == JS_CALL)
+		emit_call32(&b, disp);                /* call rel32 */
+	else if (kind == JS_JMP && shrt)
+		emit_jmp8(&b, (int8_t)disp);          /* jmp rel8 */
+	else if (kind == JS_JMP)
+		emit_jmp32(&b, disp);                 /* jmp rel32 */
+	else if (shrt)
+		emit_jcc8(&b, cc, (int8_t)disp);      /* jcc rel8 */
+	else
+		emit_jcc32(&b, cc, disp);             /* jcc rel32 */
 }
 
 /* Short forward branch inside one lowering sequence: emit now, patch with fix8(). */
@@ -134,7 +148,7 @@ static uint32_t error_stub(struct jit_ctx *c, size_t pc, enum jit_cold_kind ck, 
 			   int reload_src)
 {
 	uint32_t lbl = jit_lbl_cold(c, c->body, pc, ck);
-	if (c->cur.pos[lbl] >= 0)
+	if (jit_bound(c, lbl))
 		return lbl;
 	struct jit_buf *save = c->out;
 	jit_to_cold(c);
@@ -509,7 +523,7 @@ static void lower_ldpkt(struct jit_ctx *c, size_t pc)
 	const struct vm_dinsn *d = &c->code[pc];
 	unsigned size = isa_mem_size(d->op);
 	uint32_t oob = jit_lbl_cold(c, c->body, pc, JC_FAULT);
-	if (c->cur.pos[oob] < 0) {
+	if (!jit_bound(c, oob)) {
 		struct jit_buf *save = c->out;
 		jit_to_cold(c);
 		jit_bind(c, oob);
@@ -561,7 +575,7 @@ static uint32_t taken_label(struct jit_ctx *c, size_t pc, size_t target)
 	if (c->body == 0)
 		return tl;
 	uint32_t lbl = jit_lbl_cold(c, 1, pc, JC_TAKEN);
-	if (c->cur.pos[lbl] < 0) {
+	if (!jit_bound(c, lbl)) {
 		/* the budget stub first: cold stubs must not nest */
 		uint32_t stop = error_stub(c, pc, JC_BUDGET, JIT_RT_BUDGET, -1);
 		struct jit_buf *save = c->out;
@@ -792,6 +806,20 @@ static void func_prologue(struct jit_ctx *c, unsigned f, unsigned live_in)
 		emit_op_ri(OUT, X86_EXT_ADD, true, X86_RBP, XBPF_STACK_SIZE); /* add rbp, 512 */
 }
 
+/* dst = a (insn pc); dst += b or imm (insn pc + 1): lea dst, [a + b] / [a + imm] */
+static void lower_lea(struct jit_ctx *c, size_t pc)
+{
+	const struct vm_dinsn *d = &c->code[pc], *e = d + 1;
+	unsigned dst = x86_breg[d->dst], a = x86_breg[d->src];
+	if (e->op == XOP_ADD64_K)
+		emit_lea(OUT, dst, a, (int32_t)e->imm);                  /* lea dst, [a+imm] */
+	else if ((c->ins[pc + 1].flags & JI_SRC_CONST) && emit_fits32(c->ins[pc + 1].cval))
+		emit_lea(OUT, dst, a, (int32_t)c->ins[pc + 1].cval);     /* lea dst, [a+const] */
+	else
+		emit_lea_idx(OUT, dst, a, x86_breg[e->src == d->dst ? d->src : e->src], 0,
+			     0);                                         /* lea dst, [a+b] */
+}
+
 static void lower_insn(struct jit_ctx *c, size_t pc)
 {
 	const struct vm_dinsn *d = &c->code[pc];
@@ -810,6 +838,18 @@ static void lower_insn(struct jit_ctx *c, size_t pc)
 			emit_movsx_rr(OUT, true, 4, r, r);               /* movsxd dst, dst32 */
 		return;
 	}
+	if (in->flags & (JI_FUSE_ZEXT3 | JI_FUSE_SEXT3)) {
+		unsigned x = x86_breg[d->dst], y = x86_breg[c->code[pc + 1].dst];
+		if (in->flags & JI_FUSE_ZEXT3)
+			emit_mov_rr(OUT, false, y, x);                   /* mov y32, x32 */
+		else
+			emit_movsx_rr(OUT, true, 4, y, x);               /* movsxd y, x32 */
+		return;
+	}
+	if (in->flags & JI_FUSE_LEA) {
+		lower_lea(c, pc);
+		return;
+	}
 	switch (isa_table[d->op].form) {
 	case FORM_ALU_K: case FORM_ALU_X: case FORM_NEG: lower_alu(c, pc); break;
 	case FORM_END: lower_end(c, pc); break;
@@ -824,6 +864,9 @@ static void lower_insn(struct jit_ctx *c, size_t pc)
 	case FORM_CALL: case FORM_CALLX: lower_call(c, pc); break;
 	case FORM_CALL_LOCAL: lower_call_local(c, pc); break;
 	case FORM_EXIT: lower_exit(c, pc); break;
+	case FORM_CALL_KFUNC: /* the interpreter fails at run time; so does the JIT */
+		br(c, -1, error_stub(c, pc, JC_FAULT, JIT_RT_KFUNC, -1)); /* jmp kfunc_stub */
+		break;
 	default:
 		jit_fail(c, -ENOTSUP, "insn %zu: %s is not supported by the JIT", pc,
 			 isa_table[d->op].id);
