@@ -17,7 +17,7 @@ run_suite() { # name builddir cmake-args...
   if ! cmake --build "$dir" -j "$jobs" >"$dir.build.log" 2>&1; then
     tail -50 "$dir.build.log"; fail=$((fail+1)); return; fi
   echo "== $name: ctest"
-  if (cd "$dir" && ctest --output-on-failure -j "$jobs" ${CTEST_ARGS:-}); then pass=$((pass+1)); else fail=$((fail+1)); fi
+  if (cd "$dir" && ctest --output-on-failure --timeout 3000 -j "$jobs" ${CTEST_ARGS:-}); then pass=$((pass+1)); else fail=$((fail+1)); fi
 }
 mkdir -p "$root/build" "$root/build-asan"
 run_suite "release (gcc)" "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -77,7 +77,10 @@ struct xbpf_object_load_opts {
 	 * built-in helpers), freed by xbpf_object__close(). */
 	struct xbpf_vm *vm;
 	/* Do not run the verifier: the programs are trusted (runtime memory checks stay
-	 * on unless prog_flags says otherwise). */
+	 * on unless prog_flags says otherwise). By default every program is verified and,
+	 * once accepted, loaded with XBPF_PROG_F_NO_CHECKS (no runtime checks in the
+	 * interpreter and the JIT); run it through xbpf_prog__test_run() or give
+	 * xbpf_prog__run() a context as large as the program type's layout. */
 	bool no_verify;
 	/* XBPF_PROG_F_* for every program. */
 	uint32_t prog_flags;

@@ -9,6 +9,10 @@
  *   KPROBE          struct xbpf_pt_regs from ctx_in (shorter input: zero-filled);
  *   anything else   (TRACEPOINT, PERF_EVENT, SYSCALL, ...) a copy of ctx_in.
  * The context memory is exactly what the program may touch (plus its stack and maps).
+ * The buffer behind it is at least the layout the verifier assumes for the type
+ * (ctx_layout_size(), zero-filled past the input): a verified program runs without runtime
+ * checks (XBPF_PROG_F_NO_CHECKS), so a short ctx_in must not leave it reading past the heap
+ * block; checked runs still see only ctx_size bytes.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -85,6 +89,20 @@ static int copy_ctx_in(void *dst, size_t max, const void *in, size_t size)
 	return 0;
 }
 
+/* Bytes of context the verifier (src/verifier/ctx.c) lets a program of `type` read when
+ * test_run takes that context from ctx_in; 0 for the other types. */
+static size_t ctx_layout_size(uint32_t type)
+{
+	switch (type) {
+	case XBPF_PROG_TYPE_TRACEPOINT: return 2048;  /* the event record */
+	case XBPF_PROG_TYPE_PERF_EVENT: return 184;   /* struct bpf_perf_event_data */
+	case XBPF_PROG_TYPE_KPROBE: return sizeof(struct xbpf_pt_regs);
+	case XBPF_PROG_TYPE_RAW_TRACEPOINT: case XBPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+	case XBPF_PROG_TYPE_TRACING: return CTX_MAX_TRACE_ARGS * 8;
+	default: return 0;
+	}
+}
+
 int ctx_raw_setup(struct ctx_state *st, struct xbpf_test_run_opts *o)
 {
 	const void *in = o->data_in ? o->data_in : o->ctx_in;
@@ -114,8 +132,9 @@ int ctx_raw_setup(struct ctx_state *st, struct xbpf_test_run_opts *o)
 					"not data_in", st->prog_type);
 		break;
 	}
-	st->mem_size = max;
-	st->mem = calloc(1, max ? max : 1);
+	st->mem_size = max > ctx_layout_size(st->prog_type) ? max
+							     : ctx_layout_size(st->prog_type);
+	st->mem = calloc(1, st->mem_size ? st->mem_size : 1);
 	if (!st->mem)
 		return -ENOMEM;
 	int err = copy_ctx_in(st->mem, max, in,

@@ -170,35 +170,79 @@ static void mark_blocks(struct jit_ctx *c)
 	}
 }
 
+/* Per-instruction facts the liveness fixpoint reads on every round, computed once. */
+struct live_node {
+	uint32_t succ[2];
+	uint8_t nsucc;
+	int16_t callee;            /* local call: the callee's function index, else -1 */
+	uint16_t use, def;
+};
+
+static int callee_index(const struct jit_ctx *c, size_t i)
+{
+	unsigned f = 0;
+	while (f < c->prog->func_cnt && c->prog->funcs[f].start != (uint32_t)c->code[i].off)
+		f++;
+	return f < c->prog->func_cnt ? (int)f : -1;
+}
+
+/* The reachable instructions in reverse order, with their successors and use/def sets. */
+static size_t live_nodes(const struct jit_ctx *c, struct live_node *nd, uint32_t *order)
+{
+	size_t cnt = 0;
+	for (size_t i = c->n; i-- > 0;) {
+		if (!(c->ins[i].flags & JI_REACH) || c->code[i].op == XOP_INVALID)
+			continue;
+		struct live_node *x = &nd[i];
+		size_t succ[2];
+		x->nsucc = (uint8_t)successors(c, i, succ);
+		for (int j = 0; j < x->nsucc; j++)
+			x->succ[j] = (uint32_t)succ[j];
+		x->callee = -1;
+		if (isa_table[c->code[i].op].form == FORM_CALL_LOCAL)
+			x->callee = (int16_t)callee_index(c, i);
+		use_def(c, NULL, i, &x->use, &x->def);
+		order[cnt++] = (uint32_t)i;
+	}
+	return cnt;
+}
+
+/* One backward round over the program; returns whether anything changed. */
+static bool live_round(struct jit_ctx *c, const struct live_node *nd, const uint32_t *order,
+		       size_t cnt, uint16_t *live_in, const uint16_t *func_in)
+{
+	bool changed = false;
+	for (size_t k = 0; k < cnt; k++) {
+		size_t i = order[k];
+		const struct live_node *x = &nd[i];
+		uint16_t out = 0, use = x->use;
+		for (int j = 0; j < x->nsucc; j++)
+			out |= live_in[x->succ[j]];
+		if (isa_table[c->code[i].op].form == FORM_CALL_LOCAL)
+			use = (uint16_t)((x->callee >= 0 ? func_in[x->callee] : ALL_REGS) | ARG_REGS);
+		uint16_t in = (uint16_t)(use | (out & ~x->def));
+		if (out != c->ins[i].live_out || in != live_in[i]) {
+			c->ins[i].live_out = out;
+			live_in[i] = in;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
 /* Backward liveness to a fixpoint across functions. */
 static int liveness(struct jit_ctx *c)
 {
 	unsigned nf = c->prog->func_cnt;
 	uint16_t *live_in = calloc(c->n + 1, sizeof *live_in);
 	uint16_t *func_in = calloc(nf + 1, sizeof *func_in);
-	if (!live_in || !func_in) {
-		free(live_in);
-		free(func_in);
-		return -ENOMEM;
-	}
-	for (bool changed = true; changed;) {
-		changed = false;
-		for (size_t i = c->n; i-- > 0;) {
-			if (!(c->ins[i].flags & JI_REACH) || c->code[i].op == XOP_INVALID)
-				continue;
-			size_t succ[2];
-			int k = successors(c, i, succ);
-			uint16_t out = 0, use, def;
-			for (int j = 0; j < k; j++)
-				out |= live_in[succ[j]];
-			use_def(c, func_in, i, &use, &def);
-			uint16_t in = (uint16_t)(use | (out & ~def));
-			if (out != c->ins[i].live_out || in != live_in[i]) {
-				c->ins[i].live_out = out;
-				live_in[i] = in;
-				changed = true;
-			}
-		}
+	size_t nd_cap, order_cap;
+	struct live_node *nd = jit_scratch_take(SCR_LIVE, (c->n + 1) * sizeof *nd, &nd_cap);
+	uint32_t *order = jit_scratch_take(SCR_ORDER, (c->n + 1) * sizeof *order, &order_cap);
+	int err = live_in && func_in && nd && order ? 0 : -ENOMEM;
+	size_t cnt = err ? 0 : live_nodes(c, nd, order);
+	for (bool changed = !err; changed;) {
+		changed = live_round(c, nd, order, cnt, live_in, func_in);
 		for (unsigned f = 0; f < nf; f++) {
 			uint32_t s = c->prog->funcs[f].start;
 			if (s < c->n && live_in[s] != func_in[f]) {
@@ -207,12 +251,16 @@ static int liveness(struct jit_ctx *c)
 			}
 		}
 	}
-	c->main_live_in = c->n ? live_in[c->prog->funcs[0].start] : 0;
-	/* zeroing a register at entry counts as writing it (it must be saved) */
-	c->fn[0].writes |= c->main_live_in & 0x3c0u;
+	if (!err) {
+		c->main_live_in = c->n ? live_in[c->prog->funcs[0].start] : 0;
+		/* zeroing a register at entry counts as writing it (it must be saved) */
+		c->fn[0].writes |= c->main_live_in & 0x3c0u;
+	}
 	free(live_in);
 	free(func_in);
-	return 0;
+	jit_scratch_give(SCR_LIVE, nd, nd_cap);
+	jit_scratch_give(SCR_ORDER, order, order_cap);
+	return err;
 }
 
 /* An instruction whose only effect is writing dst (and cannot fault). */

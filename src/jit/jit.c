@@ -41,9 +41,10 @@ uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g)
 
 void jit_bind(struct jit_ctx *c, uint32_t lbl)
 {
-	c->cur.pos[lbl] = (int32_t)c->out->len;
-	c->cur.cold[lbl] = c->out == &c->cold;
-	c->cur.sites[lbl] = c->stream_sites[c->out == &c->cold];
+	struct jit_label *l = &c->cur.l[lbl];
+	l->pos = (int32_t)c->out->len;
+	l->cold = c->out == &c->cold;
+	l->sites = c->stream_sites[c->out == &c->cold];
 }
 
 void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t cc, uint32_t lbl)
@@ -102,17 +103,25 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Wall time from the vDSO (no system call): to time the mmap/mprotect calls without
+ * adding two more system calls around each of them */
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Scratch buffers kept per thread between compilations: a large program would otherwise
  * get fresh memory (page faults, pages zeroed by the kernel) on every compile. At most one
  * buffer of each kind, at most SCRATCH_KEEP bytes each, is kept. */
-enum { SCR_HOT, SCR_COLD, SCR_POS, SCR_LCOLD, SCR_LSITES, SCR_SITES, SCR__COUNT };
 #define SCRATCH_KEEP (4u << 20)
 static __thread struct {
 	void *p;
 	size_t cap;
 } scratch[SCR__COUNT];
 
-static void *scratch_take(int i, size_t want, size_t *cap)
+void *jit_scratch_take(enum jit_scratch i, size_t want, size_t *cap)
 {
 	void *p = scratch[i].p;
 	if (p && scratch[i].cap >= want) {
@@ -126,7 +135,7 @@ static void *scratch_take(int i, size_t want, size_t *cap)
 	return malloc(*cap);
 }
 
-static void scratch_give(int i, void *p, size_t cap)
+void jit_scratch_give(enum jit_scratch i, void *p, size_t cap)
 {
 	if (p && !scratch[i].p && cap <= SCRATCH_KEEP) {
 		scratch[i].p = p;
@@ -140,12 +149,10 @@ static void ctx_free(struct jit_ctx *c)
 {
 	free(c->ins);
 	free(c->fn);
-	scratch_give(SCR_HOT, c->hot.p, c->hot.cap);
-	scratch_give(SCR_COLD, c->cold.p, c->cold.cap);
-	scratch_give(SCR_POS, c->cur.pos, c->nlabels * sizeof *c->cur.pos);
-	scratch_give(SCR_LCOLD, c->cur.cold, c->nlabels);
-	scratch_give(SCR_LSITES, c->cur.sites, c->nlabels * sizeof *c->cur.sites);
-	scratch_give(SCR_SITES, c->sites, c->sites_cap * sizeof *c->sites);
+	jit_scratch_give(SCR_HOT, c->hot.p, c->hot.cap);
+	jit_scratch_give(SCR_COLD, c->cold.p, c->cold.cap);
+	jit_scratch_give(SCR_LABELS, c->cur.l, c->nlabels * sizeof *c->cur.l);
+	jit_scratch_give(SCR_SITES, c->sites, c->sites_cap * sizeof *c->sites);
 }
 
 static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, char *log, size_t log_size)
@@ -158,21 +165,19 @@ static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, char *log, size_t
 	c->log_size = log_size;
 	c->checks = !(prog->flags & XBPF_PROG_F_NO_CHECKS);
 	c->blind = prog->flags & XBPF_PROG_F_JIT_BLIND;
-	c->blind_seed = now_ns() * 0x9e3779b97f4a7c15ull | 1;
+	c->blind_seed = wall_ns() * 0x9e3779b97f4a7c15ull | 1;
 	c->nlabels = (2 + 2 * JC__COUNT) * c->n + 2 * (size_t)prog->func_cnt + JG__COUNT;
 	c->ins = calloc(c->n + 1, sizeof *c->ins);
 	c->fn = calloc(prog->func_cnt + 1, sizeof *c->fn);
 	size_t cap;
-	c->cur.pos = scratch_take(SCR_POS, c->nlabels * sizeof *c->cur.pos, &cap);
-	c->cur.cold = scratch_take(SCR_LCOLD, c->nlabels, &cap);
-	c->cur.sites = scratch_take(SCR_LSITES, c->nlabels * sizeof *c->cur.sites, &cap);
-	c->hot.p = scratch_take(SCR_HOT, c->n * 48 + 4096, &c->hot.cap);
-	c->cold.p = scratch_take(SCR_COLD, c->n * 16 + 4096, &c->cold.cap);
-	c->sites = scratch_take(SCR_SITES, (c->n * 2 + 256) * sizeof *c->sites, &cap);
+	c->cur.l = jit_scratch_take(SCR_LABELS, c->nlabels * sizeof *c->cur.l, &cap);
+	c->hot.p = jit_scratch_take(SCR_HOT, c->n * 48 + 4096, &c->hot.cap);
+	c->cold.p = jit_scratch_take(SCR_COLD, c->n * 16 + 4096, &c->cold.cap);
+	c->sites = jit_scratch_take(SCR_SITES, (c->n * 2 + 256) * sizeof *c->sites, &cap);
 	c->sites_cap = cap / sizeof *c->sites;
 	if (!c->hot.p || !c->cold.p || !c->sites)
 		return -ENOMEM;
-	if (!c->ins || !c->fn || !c->cur.pos || !c->cur.cold || !c->cur.sites)
+	if (!c->ins || !c->fn || !c->cur.l)
 		return -ENOMEM;
 	return 0;
 }
@@ -180,8 +185,7 @@ static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, char *log, size_t
 /* Emit everything once; returns 0, or -errno. */
 static int emit_all(struct jit_ctx *c)
 {
-	memset(c->cur.pos, 0xff, c->nlabels * sizeof *c->cur.pos);
-	memset(c->cur.cold, 0, c->nlabels);
+	memset(c->cur.l, 0xff, c->nlabels * sizeof *c->cur.l);
 	c->stream_sites[0] = c->stream_sites[1] = 0;
 	c->blind_state = c->blind_seed;
 	jit_arch_emit(c);
@@ -197,6 +201,9 @@ struct relax {
 	uint32_t *idx[2];      /* site indexes per stream (0 hot, 1 cold), by offset */
 	size_t cnt[2];
 	int64_t *saved[2];     /* saved[s][k]: bytes saved by the first k sites of stream s */
+	struct jit_label *tgt[2]; /* tgt[s][k]: the target label of site k of stream s */
+	void *block;           /* one scratch block holding the arrays above */
+	size_t block_cap;
 	int64_t hot_len;       /* relaxed hot length */
 };
 
@@ -222,11 +229,16 @@ static int64_t relax_pos(const struct relax *r, int st, uint32_t off, uint32_t k
 	return (int64_t)off - r->saved[st][k] + (st ? r->hot_len : 0);
 }
 
+static int64_t label_at(const struct relax *r, const struct jit_label *l)
+{
+	if (l->pos < 0)
+		return -1;
+	return relax_pos(r, l->cold, (uint32_t)l->pos, l->sites);
+}
+
 static int64_t label_final(const struct jit_ctx *c, const struct relax *r, uint32_t lbl)
 {
-	if (c->cur.pos[lbl] < 0)
-		return -1;
-	return relax_pos(r, c->cur.cold[lbl], (uint32_t)c->cur.pos[lbl], c->cur.sites[lbl]);
+	return label_at(r, &c->cur.l[lbl]);
 }
 
 /* Make every branch short whose final distance fits; returns the number of rounds. */
@@ -242,7 +254,7 @@ static unsigned relax_sites(struct jit_ctx *c, struct relax *r)
 				unsigned short_size = jit_arch_site_size(s->kind, true);
 				if (s->shrt || !short_size)
 					continue;
-				int64_t t = label_final(c, r, s->lbl);
+				int64_t t = label_at(r, &r->tgt[st][k]);
 				int64_t end = relax_pos(r, st, s->off, k) + short_size;
 				if (t >= 0 && t - end >= -128 && t - end <= 127) {
 					s->shrt = 1;
@@ -265,7 +277,7 @@ static int assemble_stream(struct jit_ctx *c, const struct relax *r, int st, uin
 		memcpy(o, b->p + from, s->off - from);
 		o += s->off - from;
 		unsigned size = jit_arch_site_size(s->kind, s->shrt);
-		int64_t t = label_final(c, r, s->lbl);
+		int64_t t = label_at(r, &r->tgt[st][k]);
 		int64_t end = relax_pos(r, st, s->off, (uint32_t)k) + size;
 		if (t < 0) {
 			jit_fail(c, -EFAULT, "JIT: branch to an unbound label %u", s->lbl);
@@ -281,30 +293,36 @@ static int assemble_stream(struct jit_ctx *c, const struct relax *r, int st, uin
 
 static void relax_free(struct relax *r)
 {
-	for (int st = 0; st < 2; st++) {
-		free(r->idx[st]);
-		free(r->saved[st]);
-	}
+	jit_scratch_give(SCR_RELAX, r->block, r->block_cap);
+	r->block = NULL;
 }
 
 static int relax_init(const struct jit_ctx *c, struct relax *r)
 {
 	memset(r, 0, sizeof *r);
-	for (int st = 0; st < 2; st++) {
-		r->idx[st] = malloc((c->nsites + 1) * sizeof *r->idx[st]);
-		r->saved[st] = malloc((c->nsites + 1) * sizeof *r->saved[st]);
-		if (!r->idx[st] || !r->saved[st])
-			return -ENOMEM;
-	}
+	size_t m = c->nsites + 1;
+	size_t per = sizeof *r->saved[0] + sizeof *r->tgt[0] + sizeof *r->idx[0];
+	uint8_t *p = jit_scratch_take(SCR_RELAX, 2 * m * per, &r->block_cap);
+	if (!p)
+		return -ENOMEM;
+	r->block = p;
+	/* widest alignment first: int64_t, then the labels, then uint32_t */
+	for (int st = 0; st < 2; st++, p += m * sizeof *r->saved[0])
+		r->saved[st] = (int64_t *)(void *)p;
+	for (int st = 0; st < 2; st++, p += m * sizeof *r->tgt[0])
+		r->tgt[st] = (struct jit_label *)(void *)p;
+	for (int st = 0; st < 2; st++, p += m * sizeof *r->idx[0])
+		r->idx[st] = (uint32_t *)(void *)p;
 	for (size_t i = 0; i < c->nsites; i++) {
 		int st = c->sites[i].cold;
+		r->tgt[st][r->cnt[st]] = c->cur.l[c->sites[i].lbl];
 		r->idx[st][r->cnt[st]++] = (uint32_t)i;
 	}
 	return 0;
 }
 
 /* Map RW, copy the final code, then make it read+execute only. */
-static void *install(struct jit_ctx *c, const struct relax *r, size_t *size)
+static void *install(struct jit_ctx *c, const struct relax *r, size_t *size, uint64_t *sys_ns)
 {
 	size_t hot = (size_t)r->hot_len;
 	size_t len = hot + c->cold.len - (size_t)r->saved[1][r->cnt[1]];
@@ -312,7 +330,9 @@ static void *install(struct jit_ctx *c, const struct relax *r, size_t *size)
 	size_t map = (len + page - 1) / page * page;
 	if (!map)
 		map = page;
+	uint64_t t0 = wall_ns();
 	uint8_t *mem = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*sys_ns = wall_ns() - t0;
 	if (mem == MAP_FAILED)
 		return NULL;
 	if (assemble_stream(c, r, 0, mem) || assemble_stream(c, r, 1, mem + hot)) {
@@ -321,7 +341,10 @@ static void *install(struct jit_ctx *c, const struct relax *r, size_t *size)
 	}
 	/* int3 in the slack so a stray jump traps */
 	memset(mem + len, 0xcc, map - len);
-	if (mprotect(mem, map, PROT_READ | PROT_EXEC)) {
+	t0 = wall_ns();
+	int prot_err = mprotect(mem, map, PROT_READ | PROT_EXEC);
+	*sys_ns += wall_ns() - t0;
+	if (prot_err) {
 		munmap(mem, map);
 		return NULL;
 	}
@@ -340,7 +363,7 @@ static int finish(struct jit_ctx *c, uint64_t t0)
 	void *mem = NULL;
 	if (!err) {
 		im->passes = relax_sites(c, &r);
-		mem = install(c, &r, &size);
+		mem = install(c, &r, &size, &im->map_ns);
 		if (!mem && !c->err)
 			jit_fail(c, -ENOMEM, "cannot map executable memory: %s", strerror(errno));
 		err = mem ? 0 : c->err ? c->err : -ENOMEM;

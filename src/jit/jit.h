@@ -77,10 +77,14 @@ enum jit_global_label {
 	JG__COUNT,
 };
 
+/* One label; the three facts are read together, so they sit together. */
+struct jit_label {
+	int32_t pos;       /* position in its stream, -1 unbound */
+	uint32_t sites;    /* fix-up sites of its stream before it (for relaxation) */
+	uint8_t cold;      /* 1: position is in the cold stream */
+};
 struct jit_labels {
-	int32_t *pos;      /* position in its stream, -1 unbound */
-	uint8_t *cold;     /* 1: position is in the cold stream */
-	uint32_t *sites;   /* fix-up sites of its stream before it (for relaxation) */
+	struct jit_label *l;   /* nlabels entries */
 };
 
 /* A fix-up: a branch or call at `off` of its stream to label `lbl`. */
@@ -135,7 +139,7 @@ JIT_HIDDEN uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_labe
 /* Bind `lbl` to the current position of the current stream. */
 JIT_HIDDEN void jit_bind(struct jit_ctx *c, uint32_t lbl);
 /* Is `lbl` bound already? */
-static inline bool jit_bound(const struct jit_ctx *c, uint32_t lbl) { return c->cur.pos[lbl] >= 0; }
+static inline bool jit_bound(const struct jit_ctx *c, uint32_t lbl) { return c->cur.l[lbl].pos >= 0; }
 /* Record a fix-up at the current position of the current stream: the backend emits the
  * long form of the branch/call right after, with any displacement. */
 JIT_HIDDEN void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t cc, uint32_t lbl);
@@ -164,6 +168,14 @@ static inline void jit_byte(struct jit_buf *b, uint8_t v)
 	}
 	b->p[b->len++] = v;
 }
+
+/* Per-thread scratch buffers reused between compilations (no malloc/free, no heap
+ * growth and trimming per compile): take one of at least `want` bytes (*cap gets its
+ * size; NULL when out of memory), give it back when done. */
+enum jit_scratch { SCR_HOT, SCR_COLD, SCR_LABELS, SCR_SITES, SCR_LIVE, SCR_ORDER, SCR_RELAX,
+		   SCR__COUNT };
+JIT_HIDDEN void *jit_scratch_take(enum jit_scratch i, size_t want, size_t *cap);
+JIT_HIDDEN void jit_scratch_give(enum jit_scratch i, void *p, size_t cap);
 
 /* ---- analysis (analysis.c) ---------------------------------------------------------- */
 /* Fill c->ins and c->fn: reachability, leaders and block sizes, liveness, fusions, dead
@@ -208,6 +220,7 @@ struct jit_image {
 	uint32_t hot_len, cold_len;
 	unsigned passes;           /* relaxation rounds */
 	uint64_t compile_ns;       /* CPU time vm_jit_compile took (this thread) */
+	uint64_t map_ns;           /* of which the mmap() and mprotect() system calls */
 };
 /* Absolute image offset of a label of a compiled program, or -1. */
 JIT_HIDDEN int64_t jit_image_label(const struct jit_image *im, uint32_t lbl);

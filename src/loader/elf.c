@@ -165,18 +165,20 @@ static int read_relocs(struct xbpf_object *obj, unsigned i)
 	if ((int)rs->link != obj->symtab)
 		return ldr_err(EINVAL, "relocation section '%s': symbol table index %u is not "
 			       "the symbol table", rs->name, rs->link);
-	if (!rs->data || rs->size % sizeof(Elf64_Rel))
+	bool rela = rs->type == SHT_RELA; /* explicit addends (some older toolchains) */
+	size_t esz = rela ? sizeof(Elf64_Rela) : sizeof(Elf64_Rel);
+	if (!rs->data || rs->size % esz)
 		return ldr_err(EINVAL, "relocation section '%s': size %zu is not a multiple of %zu",
-			       rs->name, rs->size, sizeof(Elf64_Rel));
+			       rs->name, rs->size, esz);
 	if (t->relocs)
 		return ldr_err(EINVAL, "section '%s' has two relocation sections", t->name);
-	unsigned n = rs->size / sizeof(Elf64_Rel);
+	unsigned n = rs->size / esz;
 	t->relocs = calloc(n ? n : 1, sizeof(*t->relocs));
 	if (!t->relocs)
 		return ldr_err(ENOMEM, "out of memory");
 	for (unsigned k = 0; k < n; k++) {
-		Elf64_Rel r;
-		memcpy(&r, rs->data + k * sizeof(r), sizeof(r));
+		Elf64_Rela r = {0};
+		memcpy(&r, rs->data + k * esz, esz);
 		uint32_t sym = ELF64_R_SYM(r.r_info), type = ELF64_R_TYPE(r.r_info);
 		if (sym >= obj->sym_cnt)
 			return ldr_err(EINVAL, "relocation %u of '%s': symbol %u out of range (%u "
@@ -189,7 +191,8 @@ static int read_relocs(struct xbpf_object *obj, unsigned i)
 			return ldr_err(EINVAL, "relocation %u of '%s': offset %#llx is not on an "
 				       "instruction boundary", k, t->name,
 				       (unsigned long long)r.r_offset);
-		t->relocs[t->reloc_cnt++] = (struct ldr_reloc){r.r_offset, sym, type};
+		t->relocs[t->reloc_cnt++] = (struct ldr_reloc){r.r_offset, sym, type, rela,
+							       r.r_addend};
 	}
 	qsort(t->relocs, t->reloc_cnt, sizeof(*t->relocs), cmp_reloc);
 	return 0;
@@ -212,7 +215,7 @@ static int classify(struct xbpf_object *obj)
 	for (unsigned i = 1; i < obj->sec_cnt; i++) {
 		struct ldr_sec *s = &obj->secs[i];
 		const char *n = s->name;
-		if (s->type == SHT_REL)
+		if (s->type == SHT_REL || s->type == SHT_RELA)
 			s->kind = SEC_RELO;
 		else if (s->type == SHT_SYMTAB)
 			s->kind = SEC_SYMTAB;

@@ -11,8 +11,7 @@
 #include "loader.h"
 #include "xbpf/verifier.h"
 #include "../vm/vm_internal.h"
-
-#define VRF_HIDDEN_DECL __attribute__((visibility("hidden")))
+#include "../verifier/vrf_api.h"
 
 static int create_map(struct xbpf_object *obj, struct xbpf_object_map *m, const char *pin_root,
 		      int depth);
@@ -94,13 +93,6 @@ static int create_map(struct xbpf_object *obj, struct xbpf_object_map *m, const 
 	return 0;
 }
 
-/* The verifier (src/verifier/objverify.c): map descriptors, program type and source
- * lines come from the object program; `insns` are the relocated (CO-RE applied) ones. */
-VRF_HIDDEN_DECL int vrf_verify_program(const struct xbpf_program *prog,
-				       const struct xbpf_insn *insns, size_t cnt,
-				       const struct xbpf_verify_opts *opts,
-				       struct xbpf_verify_result *res);
-
 /* Verify a program before it is loaded (unless the load options say no_verify). */
 static int verify(struct xbpf_object *obj, struct xbpf_program *p, const struct xbpf_insn *insns)
 {
@@ -110,7 +102,10 @@ static int verify(struct xbpf_object *obj, struct xbpf_program *p, const struct 
 	if (!res)
 		return ldr_err(ENOMEM, "out of memory");
 	res->sz = sizeof(*res);
-	int err = vrf_verify_program(p, insns, p->insn_cnt, &vo, res);
+	/* map descriptors, program type and source lines come from the object program (see
+	 * src/verifier/objverify.c); `insns` are the relocated (CO-RE applied) ones. .rodata
+	 * contents are not taken as constants: the live map stays writable from user space. */
+	int err = vrf_verify_program(p, insns, p->insn_cnt, &vo, res, false);
 	if (err)
 		err = ldr_err(-err, "prog '%s' (section '%s'): rejected by the verifier at insn %ld: "
 			      "%s%s%s", p->name, p->sec_name, res->insn, res->message,
@@ -155,9 +150,17 @@ static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
 		goto out;
 	if (!o->no_verify && (err = verify(obj, p, insns)))
 		goto out;
+	/* A verified program runs without runtime checks. That is sound for the context
+	 * types whose test-run context comes from user input (tracepoint, raw_tracepoint,
+	 * kprobe, perf_event) because xbpf_prog__test_run() (src/ctx/ctx.c) always allocates
+	 * at least the context layout the verifier assumed, zero-filled. SYSCALL programs
+	 * keep their checks: the verifier allows ctx offsets up to 64 KiB while their ctx is
+	 * exactly the caller's ctx_in, of any size. */
+	bool trusted = !o->no_verify && p->type != XBPF_PROG_TYPE_SYSCALL;
+	uint32_t flags = o->prog_flags | (trusted ? XBPF_PROG_F_NO_CHECKS : 0);
 	char log[512] = "";
 	struct xbpf_prog_load_opts lo = {.sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log),
-					 .flags = o->prog_flags, .engine = o->engine,
+					 .flags = flags, .engine = o->engine,
 					 .name = p->name, .maps = maps, .map_cnt = p->map_cnt,
 					 .prog_type = p->type};
 	p->prog = xbpf_prog__load(obj->vm, insns, p->insn_cnt, &lo);

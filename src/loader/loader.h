@@ -130,7 +130,7 @@ enum ldr_sec_kind {
 	SEC_DATA,      /* global data: .data*, .rodata*, .bss* */
 	SEC_LICENSE,
 	SEC_VERSION,
-	SEC_RELO,      /* SHT_REL */
+	SEC_RELO,      /* SHT_REL or SHT_RELA */
 	SEC_SYMTAB,
 	SEC_BTF,
 	SEC_BTF_EXT,
@@ -140,6 +140,8 @@ struct ldr_reloc {
 	uint64_t off;              /* byte offset in the target section */
 	uint32_t sym;              /* symbol index */
 	uint32_t type;             /* R_BPF_* */
+	bool rela;                 /* from SHT_RELA: the addend is `addend`, not the insn's imm */
+	int64_t addend;
 };
 
 struct ldr_sec {
@@ -184,6 +186,7 @@ struct xbpf_object_map {
 	struct xbpf_object_map *inner; /* map-in-map template (owned), or NULL */
 	int legacy_inner_idx;      /* legacy map-in-map: index of the inner map def, or -1 */
 	uint32_t legacy_id;        /* iproute2 bpf_elf_map id (sections "<id>/<slot>") */
+	uint32_t legacy_inner_id;  /* iproute2 map-in-map: id of the inner map def, or 0 */
 	bool has_values;           /* BTF "values" member: initial slots at sec_off_values */
 	uint64_t sec_off_values;
 	/* initial slots (PROG_ARRAY: program index; *_OF_MAPS: map index) */

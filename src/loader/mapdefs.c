@@ -96,12 +96,14 @@ static int legacy_map(struct xbpf_object *obj, unsigned si, const struct ldr_sym
 	m->sec_off = s->value;
 	bool of_maps = m->type == XBPF_MAP_TYPE_ARRAY_OF_MAPS ||
 		       m->type == XBPF_MAP_TYPE_HASH_OF_MAPS;
-	if (entry >= 24 && !of_maps)
+	if (entry >= 24 && (!of_maps || entry >= 36))
 		m->legacy_id = f[5];
 	if (entry >= 36) { /* iproute2 bpf_elf_map: id, pinning, inner_id, inner_idx */
 		m->pinning = f[6];
+		/* inner_id names the template by its `id` (inner_idx is the slot a map with
+		 * that id goes into, not an index): resolved in resolve_inner_ids() */
 		if (of_maps)
-			m->legacy_inner_idx = f[8];
+			m->legacy_inner_id = f[7];
 	} else if (entry >= 24 && of_maps) { /* samples: inner_map_idx */
 		m->legacy_inner_idx = f[5];
 	}
@@ -478,6 +480,25 @@ static void fill_defaults(struct xbpf_object_map *m)
 		m->max_entries = xbpf_num_cpus();
 }
 
+/* iproute2 map-in-map definitions: the inner map template is the legacy map whose id
+ * equals the outer map's inner_id. */
+static int resolve_inner_ids(struct xbpf_object *obj)
+{
+	for (unsigned i = 0; i < obj->map_cnt; i++) {
+		struct xbpf_object_map *m = obj->maps[i];
+		if (!m->legacy_inner_id)
+			continue;
+		for (unsigned j = 0; j < obj->map_cnt && m->legacy_inner_idx < 0; j++)
+			if (j != i && obj->maps[j]->origin == XBPF_MAP_ORIGIN_LEGACY &&
+			    obj->maps[j]->legacy_id == m->legacy_inner_id)
+				m->legacy_inner_idx = (int)j;
+		if (m->legacy_inner_idx < 0)
+			return ldr_err(EINVAL, "map '%s': no map with id %u (its inner_id) for the "
+				       "inner map", m->name, m->legacy_inner_id);
+	}
+	return 0;
+}
+
 /* Collect every map definition of the object (see the top of the file for the order). */
 int ldr_collect_maps(struct xbpf_object *obj)
 {
@@ -491,6 +512,8 @@ int ldr_collect_maps(struct xbpf_object *obj)
 		err = data_maps(obj);
 	if (!err)
 		err = kconfig_map(obj);
+	if (!err)
+		err = resolve_inner_ids(obj);
 	for (unsigned i = 0; !err && i < obj->map_cnt; i++) {
 		struct xbpf_object_map *m = obj->maps[i];
 		fill_defaults(m);

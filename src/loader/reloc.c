@@ -50,7 +50,10 @@ static int link_err(struct link *l, const char *fmt, ...)
 static const struct ldr_reloc *reloc_of(const struct xbpf_object *obj, unsigned sec, uint32_t j)
 {
 	const struct ldr_reloc *r = elf_reloc_at(&obj->secs[sec], (uint64_t)j * 8);
-	return r && r->type != R_BPF_NONE_ ? r : NULL;
+	if (!r || r->type != R_BPF_NONE_)
+		return r;
+	/* R_BPF_NONE on an lddw: a map load of an old toolchain (see reloc_lddw) */
+	return obj->secs[sec].data[(size_t)j * 8] == OP_LDDW ? r : NULL;
 }
 
 static bool is_code(const struct xbpf_object *obj, unsigned shndx)
@@ -170,8 +173,12 @@ static int reloc_lddw(struct link *l, unsigned sec, const struct ldr_reloc *r,
 {
 	const struct xbpf_object *obj = l->obj;
 	const struct ldr_sym *s = &obj->syms[r->sym];
-	if (r->type != R_BPF_64_64_)
+	/* R_BPF_NONE: old toolchains (EM_NONE objects such as ovs/datapath.o) emitted type 0
+	 * for map loads; their loaders, like the kernel samples' one, ignored the type */
+	if (r->type != R_BPF_64_64_ && r->type != R_BPF_NONE_)
 		return link_err(l, "relocation type %u against '%s' on lddw", r->type, s->name);
+	if (r->rela)
+		out[0].imm = (int32_t)r->addend;
 	if (s->shndx == SHN_UNDEF) {
 		int off = ldr_kconfig_off(obj, s);
 		if (off == -ENOTSUP)

@@ -143,7 +143,10 @@ static const struct sec_def legacy_prefixes[] = {
 	{"from-", XBPF_PROG_TYPE_SCHED_CLS},
 	{"to-", XBPF_PROG_TYPE_SCHED_CLS},
 	{"tail-", XBPF_PROG_TYPE_SCHED_CLS},
-	{"tc_", XBPF_PROG_TYPE_SCHED_CLS},
+	/* "tc_*" (xdp2skb_meta_kern.o's tc_mark, xdp_vlan01_kern.o's tc_vlan_push): no legacy
+	 * loader knows the prefix; they fall back to a socket filter, and that is the type the
+	 * kernel verdicts in ebpf-samples/ANCHORS.tsv were taken with (both rejected there) */
+	{"tc_", XBPF_PROG_TYPE_SOCKET_FILTER},
 	{"tc/", XBPF_PROG_TYPE_SCHED_CLS},
 	{"ingress", XBPF_PROG_TYPE_SCHED_CLS},
 	{"egress", XBPF_PROG_TYPE_SCHED_CLS},

@@ -21,13 +21,6 @@
 #include "map_internal.h"
 #include "../vm/vm_internal.h"
 
-/* builtins.c reaches the map helpers through a weak reference, which does not pull
- * hlp_maps.o out of the static library; this strong one (map.o is always linked: the core
- * calls vm_map_get) does. */
-void hlp_register_map_helpers(struct xbpf_vm *vm);
-__attribute__((used)) void (*const map_helpers_anchor)(struct xbpf_vm *) =
-	hlp_register_map_helpers;
-
 /* ---- small shared utilities ------------------------------------------------------------ */
 _Thread_local uint32_t map_tid;
 

@@ -164,6 +164,13 @@ static int check_arg(struct vrf_env *env, struct vrf_state *st, const struct xbp
 					  "returned, unmodified", "R%u must have zero offset when "
 					  "passed to release func", regno);
 		return 0;
+	case XBPF_ARG_PTR_TO_FUNC:
+		if (r->type != VT_FUNC)
+			return vrf_reject(env, st, -EACCES, "pass a function's address (a static "
+					  "function named directly) as the callback",
+					  "R%u type=%s expected=func", regno, vrf_type_name(r));
+		env->call_func = r->size;
+		return 0;
 	case XBPF_ARG_PTR_TO_SOCK_COMMON: case XBPF_ARG_PTR_TO_BTF_ID:
 		if ((r->type != VT_SOCK && r->type != VT_BTF_ID) || r->maybe_null)
 			return bad_arg(env, st, regno, t, name);
@@ -259,6 +266,101 @@ static int set_return(struct vrf_env *env, struct vrf_state *st,
 	return 0;
 }
 
+bool vrf_helper_has_callback(struct vrf_env *env, int32_t id)
+{
+	const struct xbpf_helper_proto *p = vrf_helper_proto(env, (uint32_t)id, NULL);
+	for (int a = 0; p && a < 5; a++)
+		if (p->args[a] == XBPF_ARG_PTR_TO_FUNC)
+			return true;
+	return false;
+}
+
+static void set_ptr(struct vrf_reg *r, uint8_t type, int32_t map, uint32_t id)
+{
+	vrf_mark_unknown(r);
+	r->type = type;
+	r->map = map;
+	r->id = id;
+	r->v = sc_const(0);
+}
+
+static bool for_each_map_ok(uint32_t type)
+{
+	switch (type) {
+	case XBPF_MAP_TYPE_HASH: case XBPF_MAP_TYPE_ARRAY: case XBPF_MAP_TYPE_PERCPU_HASH:
+	case XBPF_MAP_TYPE_PERCPU_ARRAY: case XBPF_MAP_TYPE_LRU_HASH:
+	case XBPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Set the callback's arguments in frame f from the caller's registers (c). */
+static int callback_args(struct vrf_env *env, struct vrf_state *st, int32_t id,
+			 struct vrf_frame *f, const struct vrf_frame *c)
+{
+	if (id == 181) {  /* bpf_loop(nr, fn, ctx, flags): fn(u32 index, void *ctx) */
+		vrf_mark_unknown(&f->regs[1]);
+		f->regs[1].v = sc_urange(0, UINT32_MAX);
+		f->regs[2] = c->regs[3];
+		return 0;
+	}
+	if (id == 164) {  /* for_each_map_elem(map, fn, ctx, flags): fn(map, key, value, ctx) */
+		const struct xbpf_verify_map *m = &env->opts->maps[env->call_map];
+		if (!for_each_map_ok(m->type))
+			return vrf_reject(env, st, -EACCES, "bpf_for_each_map_elem works on hash "
+					  "and array maps", "map type %u not supported for "
+					  "bpf_for_each_map_elem", m->type);
+		f->regs[1] = c->regs[1];
+		set_ptr(&f->regs[2], VT_MAP_KEY, env->call_map, vrf_new_id(env));
+		set_ptr(&f->regs[3], VT_MAP_VALUE, env->call_map, vrf_new_id(env));
+		f->regs[4] = c->regs[3];
+		return 0;
+	}
+	return vrf_reject(env, st, -ENOTSUP, "xbpf's verifier handles the callbacks of "
+			  "bpf_loop and bpf_for_each_map_elem only", "callback of helper#%d "
+			  "is not supported", id);
+}
+
+/* Queue the state entering the callback of the helper call at env->pc. Its exit returns
+ * to the call itself (another iteration); the current state goes on past the call (the
+ * helper ran the callback any number of times, each covered by that loop). */
+static int enter_callback(struct vrf_env *env, struct vrf_state *st, int32_t id)
+{
+	uint32_t target = env->call_func;
+	if (st->curframe + 1 >= XBPF_MAX_FRAMES)
+		return vrf_reject(env, st, -EACCES, "calls nest at most 8 deep", "the call stack "
+				  "of %d frames is too deep", st->curframe + 2);
+	if (target >= env->cnt || env->subprogs[env->subprog_of[target]].start != target)
+		return vrf_reject(env, st, -EACCES, "the callback must be a function",
+				  "callback target %u is not a function entry", target);
+	struct vrf_state *cb = vrf_state_copy(env, st);
+	struct vrf_frame *f = cb ? vrf_frame_new(env) : NULL;
+	if (!f) {
+		if (cb)
+			vrf_state_free(env, cb);
+		return vrf_reject(env, st, -ENOMEM, "the analysis ran out of memory", "out of memory");
+	}
+	for (int r = 0; r < XBPF_NREGS; r++)
+		vrf_mark_not_init(&f->regs[r]);
+	int err = callback_args(env, st, id, f, vrf_cur(cb));
+	if (err) {
+		vrf_frame_free(env, f);
+		vrf_state_free(env, cb);
+		return err;
+	}
+	f->regs[10].type = VT_STACK;
+	f->regs[10].frame = (uint8_t)(cb->curframe + 1);
+	f->regs[10].v = sc_const(0);
+	f->callsite = env->pc;
+	f->subprog = env->subprog_of[target];
+	f->callback = 1;
+	cb->frames[++cb->curframe] = f;
+	cb->pc = target;
+	return vrf_push(env, cb);
+}
+
 int vrf_check_helper(struct vrf_env *env, struct vrf_state *st)
 {
 	const struct xbpf_insn *in = &env->insns[env->pc];
@@ -283,6 +385,7 @@ int vrf_check_helper(struct vrf_env *env, struct vrf_state *st)
 				  "helpers", "function calls are not allowed while holding a lock");
 	env->call_map = -1;
 	env->call_alloc_size = 0;
+	env->call_func = UINT32_MAX;
 	for (int a = 0; a < 5 && p->args[a] != XBPF_ARG_DONTCARE; a++)
 		if ((err = check_arg(env, st, p, a, name)))
 			return err;
@@ -293,6 +396,8 @@ int vrf_check_helper(struct vrf_env *env, struct vrf_state *st)
 		return err;
 	if (p->flags & XBPF_HELPER_F_RELEASES_ARG1 &&
 	    (err = vrf_ref_release(env, st, vrf_reg(st, 1)->ref)))
+		return err;
+	if (env->call_func != UINT32_MAX && (err = enter_callback(env, st, in->imm)))
 		return err;
 	for (unsigned r = 1; r <= 5; r++)
 		vrf_mark_not_init(vrf_reg(st, r));
@@ -340,6 +445,24 @@ static int leaks_frame(struct vrf_state *st, int frame)
 	return 0;
 }
 
+/* A callback's exit: r0 is 0 (go on) or 1 (stop); back to the helper call, which may
+ * run it again. The caller's registers are as they were at the call. */
+static int callback_return(struct vrf_env *env, struct vrf_state *st, uint32_t *next)
+{
+	struct vrf_reg *r0 = vrf_reg(st, 0);
+	struct vrf_frame *callee = vrf_cur(st);
+	if (r0->type != VT_SCALAR || r0->v.umax > 1)
+		return vrf_reject(env, st, -EACCES, "a callback returns 0 (continue) or 1 (stop)",
+				  "At callback return the register R0 has %s value, should be "
+				  "in [0, 1]", r0->type == VT_SCALAR ? "an out of range" :
+				  "a non-scalar");
+	st->frames[st->curframe--] = NULL;
+	st->cb_return = 1;
+	*next = callee->callsite;
+	vrf_frame_free(env, callee);
+	return 0;
+}
+
 int vrf_check_exit(struct vrf_env *env, struct vrf_state *st, uint32_t *next)
 {
 	int err = vrf_check_read(env, st, 0);
@@ -352,6 +475,8 @@ int vrf_check_exit(struct vrf_env *env, struct vrf_state *st, uint32_t *next)
 			return vrf_reject(env, st, -EACCES, "a function's stack dies when it returns: "
 					  "do not hand out pointers to it", "cannot return stack "
 					  "pointer to the caller");
+		if (callee->callback)
+			return callback_return(env, st, next);
 		struct vrf_reg ret = *r0;
 		st->frames[st->curframe--] = NULL;
 		struct vrf_frame *caller = vrf_cur(st);

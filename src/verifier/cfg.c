@@ -120,6 +120,8 @@ static int check_jumps(struct vrf_env *env)
 		}
 		if ((form == FORM_CALL || form == FORM_CALL_LOCAL) && i + 1 < env->cnt && !env->prune[i + 1])
 			env->prune[i + 1] = 1;
+		if (form == FORM_CALL && vrf_helper_has_callback(env, env->insns[i].imm))
+			env->prune[i] = 2;  /* a callback's exit comes back here: a loop head */
 		if (form == FORM_CALLX)
 			return bad_insn(env, (uint32_t)i, "call helpers by constant id (call N)",
 					"callx (indirect call) cannot be verified");

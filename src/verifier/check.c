@@ -105,6 +105,8 @@ static void complete_states(struct vrf_env *env, size_t depth)
 static int visit(struct vrf_env *env, struct vrf_state *st)
 {
 	unsigned n = 0;
+	bool cb_return = st->cb_return;
+	st->cb_return = 0;
 	for (struct vrf_stored **pp = &env->stored[st->pc], *s; (s = *pp) != NULL;) {
 		if (s->complete) {
 			if (vrf_state_subsumes(env, s->st, st, false)) {
@@ -118,6 +120,12 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 				vrf_free(env, s, sizeof *s);
 				continue;
 			}
+		} else if (cb_return && vrf_state_subsumes(env, s->st, st, false)) {
+			/* the helper bounds its callback's iterations: an iteration adding no new
+			 * states is covered by the one in progress */
+			s->hits++;
+			vrf_state_free(env, st);
+			return 1;
 		} else if (vrf_state_subsumes(env, s->st, st, true)) {
 			return vrf_reject(env, st, -EACCES, "the loop's state does not change between "
 					  "iterations, so it may never end: give it a bound the "

@@ -11,6 +11,7 @@
  * Offsets are fixed part + variable part; both bounds of the variable part must fit.
  */
 #include <string.h>
+#include <stdlib.h>
 #include "vrf.h"
 
 #define STACK_LO (-XBPF_STACK_SIZE)
@@ -39,8 +40,10 @@ static void stack_mark(struct vrf_frame *f, int64_t lo, int64_t hi, uint8_t k, b
 		struct vrf_slot *s = slot_of(f, b, &i);
 		if (!s)
 			continue;
-		if (s->kind[0] == SB_SPILL) {
-			memset(s->kind, SB_MISC, 8);
+		if (s->kind[0] == SB_SPILL) {  /* a spill (maybe of its low bytes only) */
+			for (int k = 0; k < 8; k++)
+				if (s->kind[k] == SB_SPILL)
+					s->kind[k] = SB_MISC;
 			memset(&s->spill, 0, sizeof s->spill);
 		}
 		if (!(keep_invalid && s->kind[i] == SB_INVALID))
@@ -102,7 +105,23 @@ static int stack_write(struct vrf_env *env, struct vrf_state *st, const struct v
 	}
 	bool zero = val && val->type == VT_SCALAR && sc_is_const(&val->v) && val->v.t.value == 0;
 	stack_mark(f, lo, hi, zero ? SB_ZERO : SB_MISC, false);
+	if (!zero && val && val->type == VT_SCALAR && sc_is_const(&val->v) && size < 8 && lo % 8 == 0 &&
+	    val->v.umax < (1ull << (size * 8))) {
+		/* a narrow spill of a scalar that fits: its low `size` bytes keep the value */
+		struct vrf_slot *s = slot_of(f, lo, &idx);
+		memset(s->kind, SB_SPILL, size);
+		s->spill = *val;
+	}
 	return 0;
+}
+
+/* Are the `size` bytes at idx of slot s all part of its spill? */
+static bool all_spilled(const struct vrf_slot *s, int idx, unsigned size)
+{
+	for (unsigned b = 0; b < size; b++)
+		if (s->kind[idx + (int)b] != SB_SPILL)
+			return false;
+	return true;
 }
 
 static int stack_read(struct vrf_env *env, struct vrf_state *st, const struct vrf_reg *r,
@@ -114,7 +133,8 @@ static int stack_read(struct vrf_env *env, struct vrf_state *st, const struct vr
 	if ((err = stack_range(env, st, r, regno, off, size, &lo, &hi, false)))
 		return err;
 	struct vrf_slot *s = slot_of(f, lo, &idx);
-	if (sc_is_const(&r->v) && s && s->kind[idx] == SB_SPILL && idx + size <= 8) {
+	if (sc_is_const(&r->v) && s && s->kind[idx] == SB_SPILL && idx + size <= 8 &&
+	    all_spilled(s, idx, size)) {
 		if (size == 8 && idx == 0) {
 			*dst = s->spill;
 			return 0;

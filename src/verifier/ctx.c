@@ -154,6 +154,8 @@ int vrf_ctx_access(uint32_t type, int32_t off, unsigned size, bool write,
 	case XBPF_PROG_TYPE_RAW_TRACEPOINT: case XBPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
 	case XBPF_PROG_TYPE_TRACING:        /* u64 args[12] */
 		return !write && off + (int32_t)size <= 96 ? 0 : -EACCES;
+	case XBPF_PROG_TYPE_SYSCALL:        /* the caller's buffer (ctx_size_in), read/write */
+		return off + (int32_t)size <= VRF_SYSCALL_CTX_MAX ? 0 : -EACCES;
 	default:
 		return -EACCES;
 	}
@@ -168,6 +170,7 @@ uint32_t vrf_ctx_size(uint32_t type)
 	case XBPF_PROG_TYPE_TRACEPOINT: return 2048;
 	case XBPF_PROG_TYPE_RAW_TRACEPOINT: case XBPF_PROG_TYPE_TRACING: return 96;
 	case XBPF_PROG_TYPE_SOCK_OPS: return 224;
+	case XBPF_PROG_TYPE_SYSCALL: return VRF_SYSCALL_CTX_MAX;
 	default: return 192;
 	}
 }

@@ -186,6 +186,11 @@ static void transfer(struct vrf_env *env, size_t i, const int32_t *fp, struct de
 		d->regs &= (uint16_t)~0x3f;
 		d->regs |= checked_args(env, in->imm);
 		d->live |= helper_reads(env, in->imm, fp);
+		if (vrf_helper_has_callback(env, in->imm)) {
+			d->live = ALL_SLOTS; /* the callback may read any of them */
+			if (env->cb_precise)
+				d->slots = ALL_SLOTS;
+		}
 		break;
 	case FORM_CALL_LOCAL:
 		d->regs &= (uint16_t)~0x3f;
@@ -303,21 +308,8 @@ static void fp_analysis(struct vrf_env *env, int32_t *fp)
 			fp[i] = FP_TOP;
 }
 
-void vrf_precision(struct vrf_env *env)
+static void solve(struct vrf_env *env, struct dem *in, const int32_t *fp)
 {
-	struct dem *in = calloc(env->cnt, sizeof *in);
-	int32_t *fp = calloc(env->cnt * XBPF_NREGS, sizeof *fp);
-	if (!in || !fp) {
-		for (size_t i = 0; i < env->cnt; i++) {
-			env->dem_regs[i] = 0x3ff;
-			env->dem_slots[i] = ALL_SLOTS;
-			env->live_slots[i] = ALL_SLOTS;
-		}
-		free(in);
-		free(fp);
-		return;
-	}
-	fp_analysis(env, fp);
 	for (bool changed = true; changed;) {
 		changed = false;
 		for (size_t k = env->cnt; k-- > 0;) {
@@ -344,6 +336,65 @@ void vrf_precision(struct vrf_env *env)
 				changed = true;
 			}
 		}
+	}
+}
+
+/* Does some callback function (lddw src=4 target) let a value it loads through a pointer
+ * that may address another frame's stack (its ctx argument) decide a safety check? Then
+ * every caller slot is demanded at the helper call that runs it. Calls inside callbacks
+ * count as such uses. */
+static bool callbacks_read_precisely(struct vrf_env *env, const struct dem *in,
+				     const int32_t *fp)
+{
+	bool *cb = calloc(env->nsubprogs, sizeof *cb), any = false;
+	if (!cb)
+		return true;
+	for (size_t i = 0; i < env->cnt; i++)
+		if (env->ops[i] != OP_LDDW_HI && isa_table[env->ops[i]].form == FORM_LDDW &&
+		    env->insns[i].src_reg == XBPF_PSEUDO_FUNC) {
+			int64_t t = (int64_t)i + env->insns[i].imm + 1;
+			if (t >= 0 && (size_t)t < env->cnt)
+				cb[env->subprog_of[t]] = true;
+		}
+	for (size_t k = 0; k < env->cnt && !any; k++) {
+		uint16_t op = env->ops[k];
+		if (op == OP_LDDW_HI || !cb[env->subprog_of[k]])
+			continue;
+		const struct xbpf_insn *x = &env->insns[k];
+		uint8_t form = isa_table[op].form;
+		if (form == FORM_CALL_LOCAL || form == FORM_ATOMIC ||
+		    (form == FORM_CALL && vrf_helper_has_callback(env, x->imm)))
+			any = true;
+		else if (form == FORM_LDX && !fp_known(fp[k * XBPF_NREGS + x->src_reg]) &&
+			 fp[k * XBPF_NREGS + x->src_reg] != FP_NS && k + 1 < env->cnt &&
+			 (in[k + 1].regs >> x->dst_reg & 1))
+			any = true;
+	}
+	free(cb);
+	return any;
+}
+
+void vrf_precision(struct vrf_env *env)
+{
+	struct dem *in = calloc(env->cnt, sizeof *in);
+	int32_t *fp = calloc(env->cnt * XBPF_NREGS, sizeof *fp);
+	if (!in || !fp) {
+		for (size_t i = 0; i < env->cnt; i++) {
+			env->dem_regs[i] = 0x3ff;
+			env->dem_slots[i] = ALL_SLOTS;
+			env->live_slots[i] = ALL_SLOTS;
+		}
+		free(in);
+		free(fp);
+		return;
+	}
+	fp_analysis(env, fp);
+	env->cb_precise = true;
+	solve(env, in, fp);
+	if (!callbacks_read_precisely(env, in, fp)) {
+		env->cb_precise = false;
+		memset(in, 0, env->cnt * sizeof *in);
+		solve(env, in, fp);
 	}
 	for (size_t i = 0; i < env->cnt; i++) {
 		env->dem_regs[i] = in[i].regs;

@@ -258,14 +258,20 @@ static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, 
 		}
 		if (os->kind[0] == SB_SPILL) {
 			bool p = i >= 64 || (precise >> i & 1);
-			if (!exact && !p && os->spill.type == VT_SCALAR && cs->kind[0] != SB_SPILL) {
-				for (int b = 0; b < 8; b++)   /* any initialised data will do */
-					if (cs->kind[b] == SB_INVALID)
+			if (!exact && !p && os->spill.type == VT_SCALAR) {
+				/* its value never matters: any initialised data will do */
+				for (int b = 0; b < 8; b++)
+					if (!byte_safe(os->kind[b] == SB_SPILL ? SB_MISC : os->kind[b],
+						       cs->kind[b], cs))
 						return false;
 				continue;
 			}
 			if (cs->kind[0] != SB_SPILL || !regsafe(&os->spill, &cs->spill, exact, m, p))
 				return false;
+			for (int b = 1; b < 8; b++)   /* narrow spills: the same width, data */
+				if (os->kind[b] == SB_SPILL ? cs->kind[b] != SB_SPILL :
+				    !byte_safe(os->kind[b], cs->kind[b], cs))
+					return false;
 			continue;
 		}
 		for (int b = 0; b < 8; b++)
@@ -287,11 +293,13 @@ bool vrf_state_subsumes(struct vrf_env *env, const struct vrf_state *old,
 		const struct vrf_frame *of = old->frames[i], *cf = cur->frames[i];
 		if (of->callsite != cf->callsite)
 			return false;
-		uint32_t at = i == cur->curframe ? cur->pc : cur->frames[i + 1]->callsite + 1;
+		/* a caller resumes past its call, or at the helper call that runs a callback */
+		bool cb = i != cur->curframe && cur->frames[i + 1]->callback;
+		uint32_t at = i == cur->curframe ? cur->pc : cur->frames[i + 1]->callsite + !cb;
 		uint16_t live = env->live[at], prec = env->dem_regs[at];
 		uint64_t sprec = i == cur->curframe ? env->dem_slots[at] : ~0ull;
 		uint64_t slive = i == cur->curframe ? env->live_slots[at] : ~0ull;
-		if (i != cur->curframe)
+		if (i != cur->curframe && !cb)
 			live &= 0x3c0;
 		for (int r = 0; r < XBPF_NREGS; r++)
 			if ((live >> r & 1) &&

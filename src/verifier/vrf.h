@@ -75,6 +75,7 @@ struct vrf_frame {
 	struct vrf_reg regs[XBPF_NREGS];
 	uint32_t callsite;         /* caller's call insn (frames > 0) */
 	uint32_t subprog;          /* index in env->subprogs */
+	uint8_t callback;          /* called by a helper (bpf_loop...): exit returns to callsite */
 	int nslots;                /* allocated slots */
 	struct vrf_slot *slots;
 };
@@ -93,6 +94,7 @@ struct vrf_state {
 	uint32_t refs[16];         /* held reference ids */
 	uint32_t ref_pc[16];       /* where each was acquired */
 	uint32_t lock_id;          /* held spin lock (map value id), 0 none */
+	uint8_t cb_return;         /* just back from a callback at its helper call */
 	const struct vrf_path *path;
 	uint32_t since_store_insns; /* instructions and jumps since a state was stored */
 	uint32_t since_store_jmps;
@@ -119,6 +121,7 @@ struct vrf_env {
 	uint16_t *dem_regs;        /* registers whose exact value may matter (precise.c) */
 	uint64_t *dem_slots;       /* stack slots (of the own frame) likewise */
 	uint64_t *live_slots;      /* stack slots (of the own frame) that may be read later */
+	bool cb_precise;           /* callbacks may need the caller's slots precisely (precise.c) */
 	uint8_t *prune;            /* prune point flags */
 	uint32_t *subprog_of;      /* subprogram index of each insn */
 	struct vrf_subprog *subprogs;
@@ -152,6 +155,7 @@ struct vrf_env {
 	/* helper call scratch */
 	int32_t call_map;          /* map of the CONST_MAP_PTR argument */
 	uint64_t call_alloc_size;
+	uint32_t call_func;        /* callback target of a PTR_TO_FUNC argument (UINT32_MAX none) */
 	bool noreturn_checked;
 };
 
@@ -159,6 +163,7 @@ struct vrf_env {
 #define VRF_STACK_SLOTS (XBPF_STACK_SIZE / 8)
 #define VRF_MAX_VAR_OFF (1 << 29)
 #define VRF_MAX_PACKET_OFF 0xffff
+#define VRF_SYSCALL_CTX_MAX 0xffff  /* as the kernel: ctx accesses below U16_MAX */
 
 /* ---- memory (state.c) ---- */
 VRF_HIDDEN void *vrf_alloc(struct vrf_env *env, size_t size);
@@ -227,6 +232,9 @@ VRF_HIDDEN int vrf_check_exit(struct vrf_env *env, struct vrf_state *st, uint32_
 /* The prototype of helper id (the VM's, else the kernel's); NULL when unknown. */
 VRF_HIDDEN const struct xbpf_helper_proto *vrf_helper_proto(struct vrf_env *env, uint32_t id,
 							    const char **name);
+
+/* Does helper id take a callback (a PTR_TO_FUNC argument)? */
+VRF_HIDDEN bool vrf_helper_has_callback(struct vrf_env *env, int32_t id);
 
 /* ---- contexts (ctx.c) ---- */
 enum vrf_ctx_field { CF_SCALAR, CF_PKT, CF_PKT_END, CF_PKT_META, CF_SOCK };

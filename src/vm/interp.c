@@ -136,6 +136,87 @@ static inline bool pkt_load(const struct xbpf_run_ctx *rc, int64_t off, unsigned
 	return true;
 }
 
+/* ---- superinstructions for hot loops ----------------------------------------------------
+ * A run that takes INTERP_FUSE_AFTER backward jumps in a program of at most INTERP_FUSE_MAX
+ * slots switches to a copy of prog->code on its own stack in which the first slot of some
+ * straight-line patterns clang emits gets a fused op that executes the whole pattern. The
+ * other slots keep their op, so a jump into the middle of a pattern still works, and the
+ * budget (charged by slot distance when control leaves a run) is unchanged. Fused patterns
+ * contain no memory access and no fault, so error positions are unchanged too. */
+
+enum interp_fused_op {
+	XOP_F_MOVX_RSHK = XOP__COUNT, /* d = s; d >>= k */
+	XOP_F_MOVX_LSHK,              /* d = s; d <<= k */
+	XOP_F_MOVX_ANDK,              /* d = s; d &= k */
+	XOP_F_MOVX_ADDK,              /* d = s; d += k */
+	XOP_F_MOVX_ADDX,              /* d = s; d += s2 (s2 != d) */
+	XOP_F_MOVX_ZEXT,              /* d = s; d <<= 32; d >>= 32 */
+	XOP_F_ZEXT,                   /* d <<= 32; d >>= 32 */
+	XOP_F_SHIFTXOR,               /* d = s; d >>= k; d ^= s2 (s2 != d) */
+	XOP_F_ADDK_JNEK,              /* d += k; if d != k2 goto t */
+	XOP_F_MULK_ADDK,              /* d *= k; d += k2 */
+	XOP_F_LSHK_ORX,               /* d <<= k; d |= s (s != d) */
+	XOP_F__END
+};
+
+#define INTERP_FUSE_MAX 256
+#define INTERP_FUSE_AFTER 8
+
+static bool is_op(const struct vm_dinsn *in, uint16_t op, uint8_t dst)
+{
+	return in->op == op && in->dst == dst;
+}
+
+/* The fused op for the pattern starting at slot i (of n), or 0 when there is none. */
+static uint16_t fuse_at(const struct vm_dinsn *c, size_t i, size_t n)
+{
+	const struct vm_dinsn *a = &c[i];
+	uint8_t d = a->dst;
+	if (i + 1 >= n)
+		return 0;
+	const struct vm_dinsn *b = &c[i + 1], *e = i + 2 < n ? &c[i + 2] : NULL;
+	if (a->op == XOP_LSH64_K && a->imm == 32 && is_op(b, XOP_RSH64_K, d) && b->imm == 32)
+		return XOP_F_ZEXT;
+	if (a->op == XOP_ADD64_K && is_op(b, XOP_JNE64_K, d))
+		return XOP_F_ADDK_JNEK;
+	if (a->op == XOP_MUL64_K && is_op(b, XOP_ADD64_K, d))
+		return XOP_F_MULK_ADDK;
+	if (a->op == XOP_LSH64_K && is_op(b, XOP_OR64_X, d) && b->src != d)
+		return XOP_F_LSHK_ORX;
+	if (a->op != XOP_MOV64_X)
+		return 0;
+	if (e && is_op(b, XOP_LSH64_K, d) && b->imm == 32 && is_op(e, XOP_RSH64_K, d) &&
+	    e->imm == 32)
+		return XOP_F_MOVX_ZEXT;
+	if (e && is_op(b, XOP_RSH64_K, d) && is_op(e, XOP_XOR64_X, d) && e->src != d)
+		return XOP_F_SHIFTXOR;
+	if (is_op(b, XOP_RSH64_K, d))
+		return XOP_F_MOVX_RSHK;
+	if (is_op(b, XOP_LSH64_K, d))
+		return XOP_F_MOVX_LSHK;
+	if (is_op(b, XOP_AND64_K, d))
+		return XOP_F_MOVX_ANDK;
+	if (is_op(b, XOP_ADD64_K, d))
+		return XOP_F_MOVX_ADDK;
+	if (is_op(b, XOP_ADD64_X, d) && b->src != d)
+		return XOP_F_MOVX_ADDX;
+	return 0;
+}
+
+/* out[0..n) = code[0..n) with fused ops on the first slot of each pattern. */
+__attribute__((noinline)) static void interp_fuse(const struct vm_dinsn *code, size_t n,
+						  struct vm_dinsn *out)
+{
+	memcpy(out, code, n * sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		uint16_t f = fuse_at(code, i, n);
+		if (f) {
+			out[i].op = f;
+			i += f == XOP_F_MOVX_ZEXT || f == XOP_F_SHIFTXOR ? 2 : 1;
+		}
+	}
+}
+
 /* ---- the four builds of the body -------------------------------------------------------- */
 
 #define INTERP_NAME interp_switch_checked

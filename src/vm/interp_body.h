@@ -36,9 +36,12 @@
 /* `left` counts bytes of decoded code (16 per slot): no division on the hot path */
 #define CHARGE() do { uint64_t n_ = (uint64_t)((const char *)ip - (const char *)run) + \
 	sizeof *ip; \
-	if (unlikely(n_ > left)) { err = budget_fault(rc, prog, PC); goto out; } \
-	left -= n_; } while (0)
-#define JUMP_TO(T) { CHARGE(); ip = code + (T); run = ip; DISPATCH(); }
+	if (unlikely(__builtin_sub_overflow(left, n_, &left))) { \
+		err = budget_fault(rc, prog, PC); goto out; } } while (0)
+/* a backward jump counts towards switching to the fused copy of the code (`fuse:`) */
+#define JUMP_TO(T) { CHARGE(); const struct vm_dinsn *t_ = code + (T); \
+	if (unlikely(t_ <= ip) && unlikely(--hot == 0)) { ip = t_; goto fuse; } \
+	ip = t_; run = ip; DISPATCH(); }
 
 #if INTERP_CHECKED
 #define MEMCHK(A, N, W) do { if (unlikely(!interp_mem_ok(rc, (A), (N), (W)))) { \
@@ -103,13 +106,22 @@ static int INTERP_NAME(struct xbpf_run_ctx *rc, const struct xbpf_prog *prog, ui
 		       unsigned base, const uint64_t args[5], uint64_t *ret)
 {
 #if INTERP_GOTO
-	static const void *const labels[XOP__COUNT] = {
+	static const void *const labels[XOP_F__END] = {
 #define ISA_OP(ID, ...) [XOP_##ID] = &&L_##ID,
 #include "../isa/opcodes.def"
 #undef ISA_OP
+		[XOP_F_MOVX_RSHK] = &&L_F_MOVX_RSHK, [XOP_F_MOVX_LSHK] = &&L_F_MOVX_LSHK,
+		[XOP_F_MOVX_ANDK] = &&L_F_MOVX_ANDK, [XOP_F_MOVX_ADDK] = &&L_F_MOVX_ADDK,
+		[XOP_F_MOVX_ADDX] = &&L_F_MOVX_ADDX, [XOP_F_MOVX_ZEXT] = &&L_F_MOVX_ZEXT,
+		[XOP_F_ZEXT] = &&L_F_ZEXT, [XOP_F_SHIFTXOR] = &&L_F_SHIFTXOR,
+		[XOP_F_ADDK_JNEK] = &&L_F_ADDK_JNEK, [XOP_F_MULK_ADDK] = &&L_F_MULK_ADDK,
+		[XOP_F_LSHK_ORX] = &&L_F_LSHK_ORX,
 	};
 #endif
-	const struct vm_dinsn *const code = prog->code;
+	const struct vm_dinsn *code = prog->code;
+	struct vm_dinsn fused[INTERP_FUSE_MAX]; /* the fused copy, built by `fuse:` */
+	/* backward jumps before fusing; 0 (never, in practice) for big programs */
+	uint64_t hot = prog->insn_cnt <= INTERP_FUSE_MAX ? INTERP_FUSE_AFTER : 0;
 	const struct vm_dinsn *ip = code + pc, *run = ip;
 	const struct vm_helper *const helpers = prog->vm->helpers;
 	uint8_t *const stack = rc->stack;
@@ -218,6 +230,21 @@ static int INTERP_NAME(struct xbpf_run_ctx *rc, const struct xbpf_prog *prog, ui
 	JCC(JSLT, <, int64_t, int32_t)
 	JCC(JSLE, <=, int64_t, int32_t)
 
+	/* superinstructions (interp.c, fuse_at): fields of the later slots via ip[1], ip[2] */
+	CASE(F_MOVX_RSHK) DST = SRC >> (ip[1].imm & 63); ip += 2; DISPATCH();
+	CASE(F_MOVX_LSHK) DST = SRC << (ip[1].imm & 63); ip += 2; DISPATCH();
+	CASE(F_MOVX_ANDK) DST = SRC & (uint64_t)ip[1].imm; ip += 2; DISPATCH();
+	CASE(F_MOVX_ADDK) DST = SRC + (uint64_t)ip[1].imm; ip += 2; DISPATCH();
+	CASE(F_MOVX_ADDX) DST = SRC + reg[ip[1].src]; ip += 2; DISPATCH();
+	CASE(F_MOVX_ZEXT) DST = (uint32_t)SRC; ip += 3; DISPATCH();
+	CASE(F_ZEXT) DST = (uint32_t)DST; ip += 2; DISPATCH();
+	CASE(F_SHIFTXOR) DST = (SRC >> (ip[1].imm & 63)) ^ reg[ip[2].src]; ip += 3; DISPATCH();
+	CASE(F_MULK_ADDK) DST = DST * (uint64_t)IMM + (uint64_t)ip[1].imm; ip += 2; DISPATCH();
+	CASE(F_LSHK_ORX) DST = DST << (IMM & 63) | reg[ip[1].src]; ip += 2; DISPATCH();
+	CASE(F_ADDK_JNEK) DST += (uint64_t)IMM; ip++;
+		if (DST != (uint64_t)IMM) JUMP_TO(OFF);
+		NEXT;
+
 	CASE(CALL)
 		CHARGE();
 		hfn = helpers[IMM].fn;
@@ -269,6 +296,14 @@ static int INTERP_NAME(struct xbpf_run_ctx *rc, const struct xbpf_prog *prog, ui
 			goto out;
 		}
 		ip++;
+		run = ip;
+		DISPATCH();
+	fuse: /* reached from JUMP_TO with ip at the target: continue on the fused copy */
+		interp_fuse(code, prog->insn_cnt, fused);
+		for (unsigned d_ = base; d_ < depth; d_++)
+			frames[d_].ret = fused + (frames[d_].ret - code);
+		ip = fused + (ip - code);
+		code = fused;
 		run = ip;
 		DISPATCH();
 #if !INTERP_GOTO

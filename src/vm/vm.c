@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vm_internal.h"
+#include "xbpf/map.h"
 
 /* Read an optional field of an *_opts struct the caller may know in an older, shorter
  * version (libbpf's convention): fields past opts->sz read as the default. */
@@ -18,8 +19,9 @@
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
 #define OPTS_GET(opts, field, dflt) (OPTS_HAS(opts, field) ? (opts)->field : (dflt))
 
-/* The helpers module registers the kernel-compatible helpers (src/helpers/). */
-VM_HIDDEN void hlp_register_builtins(struct xbpf_vm *vm) __attribute__((weak));
+/* The helpers module registers the kernel-compatible helpers (src/helpers/builtins.c). A
+ * strong reference: a static link always pulls the built-in helpers in. */
+VM_HIDDEN void hlp_register_builtins(struct xbpf_vm *vm);
 
 /* ---- logging ------------------------------------------------------------------------ */
 
@@ -67,7 +69,7 @@ struct xbpf_vm *xbpf_vm__new(const struct xbpf_vm_opts *opts)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!OPTS_GET(opts, no_builtin_helpers, false) && hlp_register_builtins)
+	if (!OPTS_GET(opts, no_builtin_helpers, false))
 		hlp_register_builtins(vm);
 	return vm;
 }
@@ -231,6 +233,42 @@ static int resolve_pseudo(struct xbpf_prog *p, const struct xbpf_prog_load_opts 
 	return 0;
 }
 
+/* The run regions of the program's directly addressable map values (global data), once
+ * at load so runs only copy them: writable unless the map is XBPF_F_RDONLY_PROG. */
+static int build_map_regions(struct xbpf_prog *p, char *log, size_t log_size)
+{
+	if (!p->map_cnt)
+		return 0;
+	p->map_regions = calloc(p->map_cnt, sizeof *p->map_regions);
+	if (!p->map_regions) {
+		if (log_size)
+			snprintf(log, log_size, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < p->map_cnt; i++) {
+		struct xbpf_map *m = p->maps[i];
+		void *base = vm_map_value_base(m);
+		size_t size = vm_map_value_size(m);
+		if (!base || !size)
+			continue;
+		bool w = !(xbpf_map__map_flags(m) & XBPF_F_RDONLY_PROG);
+		p->map_regions[p->map_region_cnt++] = (struct xbpf_region){base, size, w};
+	}
+	return 0;
+}
+
+/* Without r10 a program (its callees and callbacks included) has no pointer into its
+ * stack, and neither do the helpers it calls: nothing can read it. */
+static bool prog_uses_stack(const struct xbpf_prog *p)
+{
+	for (size_t pc = 0; pc < p->insn_cnt; pc++) {
+		const struct vm_dinsn *d = &p->code[pc];
+		if (d->op != XOP_INVALID && (d->dst == XBPF_REG_10 || d->src == XBPF_REG_10))
+			return true;
+	}
+	return false;
+}
+
 static void prog_destroy(struct xbpf_prog *p)
 {
 	if (p->jit_image || p->jit_priv || p->jit_entry)
@@ -238,6 +276,7 @@ static void prog_destroy(struct xbpf_prog *p)
 	for (unsigned i = 0; i < p->map_cnt; i++)
 		vm_map_put(p->maps[i]);
 	free(p->maps);
+	free(p->map_regions);
 	free(p->code);
 	free(p->funcs);
 	free(p->insns);
@@ -252,6 +291,10 @@ static int prog_prepare(struct xbpf_prog *p, const struct xbpf_prog_load_opts *o
 	int err = vm_validate(p, log, log_size);
 	if (!err)
 		err = resolve_pseudo(p, o, log, log_size);
+	if (!err)
+		err = build_map_regions(p, log, log_size);
+	if (!err)
+		p->uses_stack = prog_uses_stack(p);
 	if (!err && p->engine == XBPF_ENGINE_JIT)
 		err = vm_jit_compile(p, log, log_size);
 	return err;
@@ -348,10 +391,31 @@ static void add_fixed_region(struct xbpf_run_ctx *rc, void *base, size_t size, b
 	rc->regions[rc->region_cnt++] = (struct xbpf_region){base, size, w};
 }
 
+/* Every field but the region table, which is filled as regions are added: per field
+ * rather than a memset (a rep stos costs more than the whole run of a small program). */
+static void run_init_fields(struct xbpf_run_ctx *rc)
+{
+	rc->region_cnt = rc->region_fixed = rc->region_next = 0;
+	rc->depth = 0;
+	rc->tail_target = NULL;
+	rc->tail_calls = 0;
+	rc->err = 0;
+	rc->hook_priv = NULL;
+	rc->engine = XBPF_ENGINE_DEFAULT;
+	rc->dispatch = NULL;
+	rc->jit_sp = 0;
+	rc->jit_nest = 0;
+}
+/* A field appended to struct xbpf_run_ctx must be initialised above or in run_setup(). */
+_Static_assert(sizeof(struct xbpf_run_ctx) ==
+	       ((offsetof(struct xbpf_run_ctx, jit_nest) + sizeof(unsigned) + 7) & ~(size_t)7),
+	       "struct xbpf_run_ctx changed: initialise the new field in run_init_fields()");
+
 /* Fill rc from opts; returns 0 or -EINVAL. */
 static int run_setup(struct xbpf_run_ctx *rc, struct xbpf_prog *prog,
 		     const struct xbpf_run_opts *o, uint8_t *stack)
 {
+	run_init_fields(rc);
 	rc->vm = prog->vm;
 	rc->prog = prog;
 	rc->user = OPTS_GET(o, user, NULL);
@@ -386,9 +450,12 @@ static int run_setup(struct xbpf_run_ctx *rc, struct xbpf_prog *prog,
 		add_fixed_region(rc, (void *)rc->pkt, rc->pkt_size, false);
 	for (unsigned i = 0; i < nregs; i++)
 		add_fixed_region(rc, regs[i].base, regs[i].size, regs[i].writable);
-	for (unsigned i = 0; i < prog->map_cnt; i++)
-		add_fixed_region(rc, vm_map_value_base(prog->maps[i]),
-				 vm_map_value_size(prog->maps[i]), true);
+	/* Map values: as many as fit, like the caller's regions (prebuilt at load). */
+	unsigned room = VM_MAX_REGIONS - VM_MIN_DYN_REGIONS - rc->region_cnt;
+	unsigned nmap = prog->map_region_cnt < room ? prog->map_region_cnt : room;
+	if (nmap)
+		memcpy(&rc->regions[rc->region_cnt], prog->map_regions, nmap * sizeof *rc->regions);
+	rc->region_cnt += nmap;
 	rc->region_fixed = rc->region_cnt;
 	rc->region_next = rc->region_cnt;
 	return 0;
@@ -418,14 +485,15 @@ int xbpf_prog__run(struct xbpf_prog *prog, struct xbpf_run_opts *opts)
 {
 	if (!prog || !opts || opts->sz < sizeof(size_t))
 		return -EINVAL;
-	/* The stack starts zeroed (no stale host data, deterministic runs); the region table
-	 * is not cleared: regions are filled as they are added. */
+	/* A program may read stack it never wrote (trusted ones too: NO_CHECKS programs
+	 * are not necessarily verified): the stack starts zeroed (no stale host data, the
+	 * same result on every engine), unless the program cannot address it at all
+	 * (xbpf_run_ctx__tail_call clears it when such a program tail-calls one that can).
+	 * The region table is not cleared either: regions are filled as they are added. */
 	alignas(16) uint8_t stack[XBPF_MAX_FRAMES * XBPF_STACK_SIZE];
-	memset(stack, 0, sizeof stack);
+	if (prog->uses_stack)
+		memset(stack, 0, sizeof stack);
 	struct xbpf_run_ctx rc;
-	memset(&rc, 0, offsetof(struct xbpf_run_ctx, regions));
-	memset((char *)&rc + offsetof(struct xbpf_run_ctx, region_cnt), 0,
-	       sizeof rc - offsetof(struct xbpf_run_ctx, region_cnt));
 	int err = run_setup(&rc, prog, opts, stack);
 	if (err)
 		return err;

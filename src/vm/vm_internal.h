@@ -64,6 +64,13 @@ struct xbpf_prog {
 	uint32_t prog_type;
 	struct xbpf_map **maps;   /* references from lddw src=1/2/5/6 */
 	unsigned map_cnt;
+	/* The directly addressable map values (global data) as run regions, built at load:
+	 * read-only for XBPF_F_RDONLY_PROG maps. Copied into each run's region table. */
+	struct xbpf_region *map_regions;
+	unsigned map_region_cnt;
+	/* false when no instruction names r10: the program cannot address its stack, so a
+	 * run need not clear it (set at load, vm.c) */
+	bool uses_stack;
 	/* JIT output (src/jit): entry point and its memory, NULL when not compiled. */
 	void *jit_image;
 	size_t jit_size;
@@ -79,7 +86,8 @@ struct xbpf_prog {
 #define VM_MAX_USER_REGIONS 16 /* xbpf_run_opts.region_cnt limit */
 #define VM_MIN_DYN_REGIONS 8 /* slots always left for xbpf_run_ctx__add_region() */
 
-/* The mutable state of one run. Lives on the stack of xbpf_prog__run(). */
+/* The mutable state of one run. Lives on the stack of xbpf_prog__run(), which sets every
+ * field (run_init_fields()/run_setup() in vm.c: add a new field there) but regions[]. */
 struct xbpf_run_ctx {
 	struct xbpf_vm *vm;
 	struct xbpf_prog *prog;        /* running program (changes on a tail call) */

@@ -1,6 +1,6 @@
 /* legacy_iproute2.bpf.c - loader test object: iproute2's struct bpf_elf_map (9 fields =
  * 36 bytes) with pinning, and Cilium/iproute2 section names (numbered tail-call
- * sections, from-*, classifier). */
+ * sections, from-*, classifier), a map-in-map whose inner_id names its template by id. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -15,6 +15,16 @@ struct bpf_elf_map SEC("maps") calls = {
 struct bpf_elf_map SEC("maps") stats = {
 	.type = BPF_MAP_TYPE_PERCPU_ARRAY, .size_key = 4, .size_value = 8, .max_elem = 1,
 	.flags = 0,
+};
+
+/* map-in-map: inner_id names the template by its id (7), which is not its index (2) */
+struct bpf_elf_map SEC("maps") outer = {
+	.type = BPF_MAP_TYPE_HASH_OF_MAPS, .size_key = 4, .size_value = 4, .max_elem = 4,
+	.inner_id = 7,
+};
+struct bpf_elf_map SEC("maps") inner_tmpl = {
+	.type = BPF_MAP_TYPE_ARRAY, .size_key = 4, .size_value = 40, .max_elem = 1, .id = 7,
+	.inner_idx = 0xffffffff,
 };
 
 SEC("2/1")

@@ -244,6 +244,7 @@ struct pcase {
 	const char *maps[5];      /* compared (and dumped for checks); ".bss" etc. allowed */
 	bool no_kernel_run;       /* the kernel has no test run for this program type */
 	bool nondet;              /* results differ run to run: property checks only */
+	bool no_verify;           /* load without the verifier (it rejects this valid program) */
 	int trace_skip;           /* compare trace_printk text with the kernel's trace buffer,
 				   * except message number trace_skip - 1 (0: no comparison) */
 	void (*check)(const struct res *r, const char *side);
@@ -352,13 +353,14 @@ static int run_xbpf(const struct pcase *c, struct res *r)
 		fprintf(stderr, "xbpf: open %s: %s\n", path, xbpf_object__last_error());
 		return r->err = -errno;
 	}
-	/* XBPF_TEST_ENGINE=jit|switch|interp picks the engine; XBPF_TEST_VERIFY=1 runs the
-	 * verifier at load (off by default: this test is about run-time semantics) */
+	/* XBPF_TEST_ENGINE=jit|switch|interp picks the engine. Loading verifies (so the
+	 * programs run without runtime checks) except for cases marked no_verify;
+	 * XBPF_TEST_VERIFY=0 turns the verifier off for all, =1 on for all. */
 	const char *eng = getenv("XBPF_TEST_ENGINE"), *ver = getenv("XBPF_TEST_VERIFY");
 	enum xbpf_engine engine = !eng ? XBPF_ENGINE_DEFAULT
 		: !strcmp(eng, "jit") ? XBPF_ENGINE_JIT
 		: !strcmp(eng, "switch") ? XBPF_ENGINE_INTERP_SWITCH : XBPF_ENGINE_INTERP;
-	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .no_verify = !(ver && *ver == '1'),
+	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .no_verify = ver ? *ver == '0' : c->no_verify,
 					   .engine = engine, .log_buf = log,
 					   .log_size = sizeof log};
 	int err = xbpf_object__load(obj, &lo);

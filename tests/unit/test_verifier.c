@@ -454,6 +454,83 @@ static void test_recursion_too_deep(void)
 	       "at most 8 deep");
 }
 
+/* ---- callbacks (bpf_loop, bpf_for_each_map_elem) ---- */
+/* bpf_loop(10, cb, fp-8, 0) with fp-8 = 0; the callback at insn 12 gets (index, ctx). */
+#define LOOP_HEAD "r1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = 10\nr2 = func(8) ll\nr3 = r10\n" \
+	"r3 += -8\nr4 = 0\ncall 181\nr0 = *(u64 *)(r10 - 8)\nr0 = 0\nexit\n"
+static void test_bpf_loop_callback(void)
+{
+	ACCEPT(LOOP_HEAD "r0 = *(u64 *)(r2 + 0)\nr0 += 1\n*(u64 *)(r2 + 0) = r0\nr0 = 0\nexit",
+	       XDP);
+	REJECT(LOOP_HEAD "r0 = 2\nexit", XDP, "should be in [0, 1]", "returns 0 (continue)");
+	/* ctx is 8 bytes of the caller's stack: reading past it leaves the stack */
+	T_EQ(run(LOOP_HEAD "r0 = *(u64 *)(r2 + 8)\nr0 = 0\nexit", XDP, 0, 0), (uint64_t)-EACCES);
+	/* the index is any u32: it cannot index the ctx unchecked */
+	T_EQ(run(LOOP_HEAD "r2 += r1\nr0 = *(u8 *)(r2 + 0)\nr0 = 0\nexit", XDP, 0, 0),
+	     (uint64_t)-EACCES);
+	REJECT("r1 = 1\nr2 = 0\nr3 = 0\nr4 = 0\ncall 181\nr0 = 0\nexit", XDP,
+	       "expected=func", "function's address");
+	/* the helper bounds the callback's iterations, not a loop around the call */
+	REJECT("r1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = 10\nr2 = func(6) ll\nr3 = r10\n"
+	       "r3 += -8\nr4 = 0\ncall 181\ngoto -8\nr0 = 0\nexit", XDP,
+	       "infinite loop detected", "may never end");
+}
+
+/* A counter in the caller's stack grows by one per iteration and bounds a write into a
+ * 16-byte buffer: the iterations are followed until the counter's check fails. */
+#define COUNTER_HEAD "r1 = 0\n*(u64 *)(r10 - 24) = r1\n*(u64 *)(r10 - 16) = r1\n" \
+	"*(u64 *)(r10 - 8) = r1\nr1 = 100\nr2 = func(7) ll\nr3 = r10\nr3 += -24\nr4 = 0\n" \
+	"call 181\nr0 = 0\nexit\n" \
+	"r3 = *(u64 *)(r2 + 0)\n"
+#define COUNTER_TAIL "r0 = 1\nexit\nr4 = r2\nr4 += 8\nr4 += r3\nr5 = 0\n" \
+	"*(u8 *)(r4 + 0) = r5\nr3 += 1\n*(u64 *)(r2 + 0) = r3\nr0 = 0\nexit"
+static void test_bpf_loop_counter(void)
+{
+	ACCEPT(COUNTER_HEAD "if r3 < 16 goto +2\n" COUNTER_TAIL, XDP);
+	/* off by one: the 17th write lands on the caller's fp+0 */
+	T_EQ(run(COUNTER_HEAD "if r3 < 17 goto +2\n" COUNTER_TAIL, XDP, 0, 0),
+	     (uint64_t)-EACCES);
+	T_CONTAINS(res.message, "invalid write to stack");
+}
+
+/* bpf_for_each_map_elem(arr, cb, NULL, 0); the callback at insn 9 gets (map, key, value,
+ * ctx): a 4-byte read-only key and a 16-byte value. */
+#define FOREACH_HEAD "r1 = map_idx(2) ll\nr2 = func(6) ll\nr3 = 0\nr4 = 0\ncall 164\n" \
+	"r0 = 0\nexit\n"
+static void test_for_each_callback(void)
+{
+	ACCEPT(FOREACH_HEAD "r0 = *(u32 *)(r2 + 0)\nr0 = *(u64 *)(r3 + 8)\n"
+	       "*(u64 *)(r3 + 0) = r0\nr0 = 0\nexit", XDP);
+	T_EQ(run(FOREACH_HEAD "r0 = *(u64 *)(r3 + 16)\nr0 = 0\nexit", XDP, 0, 0),
+	     (uint64_t)-EACCES);
+	T_CONTAINS(res.message, "map_value");
+	REJECT(FOREACH_HEAD "r0 = 0\n*(u32 *)(r2 + 0) = r0\nexit", XDP, "map_key",
+	       "read-only");
+	REJECT(FOREACH_HEAD "r0 = *(u64 *)(r4 + 0)\nr0 = 0\nexit", XDP, "", "");
+}
+
+/* syscall programs: the context is the caller's buffer, read and written below 64 KiB */
+static void test_syscall_ctx(void)
+{
+	ACCEPT("r0 = *(u32 *)(r1 + 100)\n*(u64 *)(r1 + 8) = r0\nr0 = 0\nexit",
+	       XBPF_PROG_TYPE_SYSCALL);
+	REJECT("r0 = *(u32 *)(r1 - 4)\nr0 = 0\nexit", XBPF_PROG_TYPE_SYSCALL,
+	       "invalid bpf_context access", "");
+	REJECT("r0 = *(u32 *)(r1 + 2)\nr0 = 0\nexit", XBPF_PROG_TYPE_SYSCALL,
+	       "invalid bpf_context access", "");
+}
+
+/* a 4-byte spill of a scalar that fits keeps its value; the other 4 bytes stay unwritten */
+static void test_narrow_spill(void)
+{
+	ACCEPT("r1 = 3\n*(u32 *)(r10 - 8) = r1\nr1 = *(u32 *)(r10 - 8)\nif r1 == 3 goto +1\n"
+	       "r0 = r5\nr0 = 0\nexit", XDP);
+	REJECT("r1 = 3\n*(u32 *)(r10 - 8) = r1\nr0 = *(u64 *)(r10 - 8)\nexit", XDP,
+	       "invalid read from stack", "read before anything was written");
+	REJECT("r1 = 3\n*(u32 *)(r10 - 8) = r1\nr0 = *(u32 *)(r10 - 4)\nexit", XDP,
+	       "invalid read from stack", "read before anything was written");
+}
+
 /* ---- explanations and log ---- */
 static void test_explanation(void)
 {
@@ -510,7 +587,8 @@ static void test_loader_hook(void)
 	xbpf_vm__free(vm);
 }
 
-T_MAIN(test_loader_hook, test_uninit_register, test_exit_without_r0, test_call_clobbers_args,
+T_MAIN(test_loader_hook, test_bpf_loop_callback, test_bpf_loop_counter,
+       test_for_each_callback, test_syscall_ctx, test_narrow_spill, test_uninit_register, test_exit_without_r0, test_call_clobbers_args,
        test_uninit_stack_read, test_stack_out_of_bounds, test_partial_pointer_spill,
        test_partial_pointer_fill, test_spill_fill_keeps_pointer, test_null_deref,
        test_null_checked_lookup, test_map_value_out_of_bounds, test_map_value_negative_index,

@@ -1,7 +1,8 @@
 /* test_vm.c - the VM core through its C API: helper registry, load errors, runtime memory
  * checks (on and off), the instruction budget, call depth, tail calls and callbacks from
  * helpers, multi-threaded runs of one program, LD_ABS/LD_IND, run-ctx regions, and every
- * opcode family on both dispatch modes (computed goto and switch), checked and unchecked.
+ * opcode family on both dispatch modes (computed goto and switch) and the JIT, checked and
+ * unchecked. Programs are loaded with the JIT engine so a run may pick any of the three.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,8 +14,11 @@
 
 static char log_buf[512];
 
-static const enum xbpf_engine engines[] = {XBPF_ENGINE_INTERP, XBPF_ENGINE_INTERP_SWITCH};
-#define FOR_ENGINES(e) for (unsigned e##_i = 0; e##_i < 2 && ((e = engines[e##_i]), 1); e##_i++)
+static const enum xbpf_engine engines[] = {XBPF_ENGINE_INTERP, XBPF_ENGINE_INTERP_SWITCH,
+					   XBPF_ENGINE_JIT};
+#define NENGINES (sizeof engines / sizeof engines[0])
+#define FOR_ENGINES(e) \
+	for (unsigned e##_i = 0; e##_i < NENGINES && ((e = engines[e##_i]), 1); e##_i++)
 
 /* ---- helpers the tests register ---------------------------------------------------------- */
 
@@ -115,7 +119,8 @@ static struct xbpf_prog *load_asm(struct xbpf_vm *vm, const char *text, uint32_t
 		return NULL;
 	}
 	struct xbpf_prog_load_opts o = {.sz = sizeof o, .log_buf = log_buf,
-					.log_size = sizeof log_buf, .flags = flags};
+					.log_size = sizeof log_buf, .flags = flags,
+					.engine = XBPF_ENGINE_JIT};
 	struct xbpf_prog *prog = xbpf_prog__load(vm, insns, cnt, &o);
 	free(insns);
 	if (!prog)
@@ -457,6 +462,32 @@ static void test_tail_calls(void)
 	xbpf_vm__free(vm);
 }
 
+static void test_tail_call_stack(void)
+{
+	/* A program that never names r10 runs on an uncleared stack; a program it tail-calls
+	 * that reads its stack still starts on a zeroed one (0 on every engine, whatever an
+	 * earlier run left there). */
+	struct xbpf_vm *vm = new_vm();
+	struct xbpf_prog *dirty = load_asm(vm, "stdw [%r10-8], 0x55\nmov %r0, 1\nexit\n", 0);
+	struct xbpf_prog *target = load_asm(vm, "ldxdw %r0, [%r10-8]\nexit\n", 0);
+	struct xbpf_prog *caller = load_asm(vm, "call 7\nmov %r0, 7\nexit\n",
+					    XBPF_PROG_F_NO_CHECKS);
+	enum xbpf_engine e;
+	uint64_t r0;
+	FOR_ENGINES(e) {
+		T_EQ(run_on(dirty, e, NULL, 0, 0, &r0), 0);
+		struct xbpf_run_opts o = {.sz = sizeof o, .user = &target, .engine = e};
+		T_EQ(xbpf_prog__run(caller, &o), 0);
+		T_EQ(o.retval, 0);
+		T_EQ(run_on(target, e, NULL, 0, 0, &r0), 0);
+		T_EQ(r0, 0);
+	}
+	xbpf_prog__free(dirty);
+	xbpf_prog__free(target);
+	xbpf_prog__free(caller);
+	xbpf_vm__free(vm);
+}
+
 static void test_callbacks(void)
 {
 	struct xbpf_vm *vm = new_vm();
@@ -494,6 +525,9 @@ static void test_helper_errors_and_info(void)
 {
 	struct xbpf_vm *vm = new_vm();
 	struct xbpf_prog *p = load_asm(vm, "mov %r1, 42\ncall 11\nmov %r0, 1\nexit\n", 0);
+	struct xbpf_insn ret9[] = {{0xb7, 0, 0, 0, 9}, {0x95, 0, 0, 0, 0}};
+	struct xbpf_prog_load_opts io = {.sz = sizeof io, .engine = XBPF_ENGINE_INTERP};
+	struct xbpf_prog *interp_only = xbpf_prog__load(vm, ret9, 2, &io);
 	struct xbpf_prog *info = load_asm(vm, "call 12\nexit\n", 0);
 	struct xbpf_prog *cx = load_asm(vm, "mov %r1, 4\nmov %r2, 6\ncall %r2\nexit\n", 0);
 	struct xbpf_prog *cxbad = load_asm(vm, "mov %r2, 600\ncallx %r2\nexit\n", 0);
@@ -517,8 +551,9 @@ static void test_helper_errors_and_info(void)
 	T_EQ(xbpf_prog__run(NULL, NULL), -EINVAL);
 	struct xbpf_run_opts o = {.sz = sizeof o, .engine = XBPF_ENGINE_JIT, .log_buf = log_buf,
 				  .log_size = sizeof log_buf};
-	T_EQ(xbpf_prog__run(p, &o), -ENOTSUP);
+	T_EQ(xbpf_prog__run(interp_only, &o), -ENOTSUP);
 	T_CONTAINS(log_buf, "was not JIT-compiled");
+	xbpf_prog__free(interp_only);
 	xbpf_prog__free(p);
 	xbpf_prog__free(info);
 	xbpf_prog__free(cx);
@@ -845,7 +880,7 @@ static void test_threads(void)
 	pthread_t t[6];
 	struct thread_arg args[6];
 	for (int i = 0; i < 6; i++) {
-		args[i] = (struct thread_arg){p, engines[i % 2], i, 0};
+		args[i] = (struct thread_arg){p, engines[i % NENGINES], i, 0};
 		pthread_create(&t[i], NULL, thread_main, &args[i]);
 	}
 	for (int i = 0; i < 6; i++) {
@@ -870,7 +905,8 @@ static struct xbpf_prog *load_maps(struct xbpf_vm *vm, const char *text, struct 
 		return NULL;
 	}
 	struct xbpf_prog_load_opts o = {.sz = sizeof o, .log_buf = log_buf,
-					.log_size = sizeof log_buf, .maps = maps, .map_cnt = cnt};
+					.log_size = sizeof log_buf, .maps = maps, .map_cnt = cnt,
+					.engine = XBPF_ENGINE_JIT};
 	struct xbpf_prog *prog = xbpf_prog__load(vm, insns, n, &o);
 	free(insns);
 	return prog;
@@ -927,6 +963,127 @@ static void test_lddw_maps(void)
 	xbpf_vm__free(vm);
 }
 
+static void test_map_value_regions(void)
+{
+	/* Global-data values are run regions on every engine, checked and trusted; an
+	 * XBPF_F_RDONLY_PROG map's value is read-only to a checked program. */
+	struct xbpf_vm *vm = new_vm();
+	struct xbpf_map_create_opts ro = {.sz = sizeof ro, .map_flags = XBPF_F_RDONLY_PROG};
+	struct xbpf_map *rw = xbpf_map__create(XBPF_MAP_TYPE_ARRAY, 4, 16, 1, NULL);
+	struct xbpf_map *rd = xbpf_map__create(XBPF_MAP_TYPE_ARRAY, 4, 8, 1, &ro);
+	T_CHECK(rw && rd);
+	if (!rw || !rd)
+		return;
+	uint32_t k = 0;
+	uint64_t val = 0x1234;
+	T_EQ(xbpf_map__update_elem(rd, &k, &val, 0), 0);
+	struct xbpf_map *maps[] = {rw, rd};
+	const char *wr_rw = "lddw %r1, map_value(0, 8)\nstdw [%r1], 77\nldxdw %r0, [%r1]\nexit\n";
+	const char *rd_ro = "lddw %r1, map_value(1, 0)\nldxdw %r0, [%r1]\nexit\n";
+	const char *wr_ro = "lddw %r1, map_value(1, 0)\nstdw [%r1], 5\nmov %r0, 1\nexit\n";
+	struct xbpf_prog *a = load_maps(vm, wr_rw, maps, 2), *b = load_maps(vm, rd_ro, maps, 2);
+	struct xbpf_prog *c = load_maps(vm, wr_ro, maps, 2);
+	T_CHECK(a && b && c);
+	enum xbpf_engine e;
+	uint64_t r0 = 0;
+	FOR_ENGINES(e) {
+		if (!a || !b || !c)
+			break;
+		T_EQ(run_on(a, e, NULL, 0, 0, &r0), 0);
+		T_EQ(r0, 77);
+		T_EQ(run_on(b, e, NULL, 0, 0, &r0), 0);
+		T_EQ(r0, 0x1234);
+		T_EQ(run_on(c, e, NULL, 0, 0, &r0), -EFAULT);
+		T_CONTAINS(log_buf, "read-only memory");
+	}
+	T_EQ(xbpf_map__lookup_elem(rd, &k, &val), 0);
+	T_EQ(val, 0x1234);
+	xbpf_prog__free(a);
+	xbpf_prog__free(b);
+	xbpf_prog__free(c);
+	xbpf_map__put(rw);
+	xbpf_map__put(rd);
+	xbpf_vm__free(vm);
+}
+
+static void test_builtins_linked(void)
+{
+	/* The test binaries link the static library: the built-in helpers, map helpers
+	 * included, are pulled in by xbpf_vm__new's strong references. */
+	struct xbpf_vm *vm = xbpf_vm__new(NULL);
+	T_EQ(xbpf_vm__helper_id(vm, "bpf_map_lookup_elem"), 1);
+	T_EQ(xbpf_vm__helper_id(vm, "bpf_ktime_get_ns"), 5);
+	T_EQ(xbpf_vm__helper_id(vm, "bpf_tail_call"), 12);
+	xbpf_vm__free(vm);
+}
+
+/* The interpreter's superinstructions (src/vm/interp.c, fuse_at): a hot loop in a callee
+ * (the fused copy is built with a caller frame live) using every fused pattern, a jump into
+ * the middle of a pattern, and the budget: all engines agree with C and charge the same. */
+static const char superinsn_src[] =
+	"mov %r6, 7\ncall local f\nadd %r0, %r6\nexit\n"
+	"f:\nmov %r0, 0\nmov %r1, 0x1234567\nmov %r2, 0\nmov %r3, 0\n"
+	"l:\nmov %r4, %r1\nrsh %r4, 7\nxor %r4, %r1\n"   /* shift-xor */
+	"mov %r5, %r4\nlsh %r5, 32\nrsh %r5, 32\n"       /* mov + zero-extend */
+	"mov %r6, %r4\nlsh %r6, 3\n"                     /* mov + lsh */
+	"mov %r7, %r5\nand %r7, 0xff\n"                  /* mov + and */
+	"mov %r8, %r7\nadd %r8, 11\n"                    /* mov + add imm */
+	"mov %r1, %r6\nadd %r1, %r8\n"                   /* mov + add reg */
+	"lsh %r1, 32\nrsh %r1, 32\n"                     /* zero-extend */
+	"mul %r1, 3\nadd %r1, 1\n"                       /* mul imm + add imm */
+	"mov %r9, %r1\nneg %r9\nneg %r9\nlsh %r9, 4\nor %r9, %r2\nadd %r0, %r9\n"
+	"jeq %r2, 5, mid\nadd %r0, %r5\nmov %r3, %r1\n"
+	"mid:\nrsh %r3, 1\nadd %r0, %r3\n"               /* lands on a pattern's 2nd slot */
+	"add %r2, 1\njne %r2, 20, l\nexit\n";            /* add imm + jne */
+
+static uint64_t superinsn_ref(void)
+{
+	uint64_t r0 = 0, r1 = 0x1234567, r3 = 0;
+	for (uint64_t r2 = 0; r2 < 20; r2++) {
+		uint64_t r4 = (r1 >> 7) ^ r1, r5 = (uint32_t)r4;
+		r1 = (uint32_t)((r4 << 3) + (r5 & 0xff) + 11);
+		r1 = r1 * 3 + 1;
+		r0 += r1 << 4 | r2;
+		if (r2 != 5) {
+			r0 += r5;
+			r3 = r1;
+		}
+		r3 >>= 1;
+		r0 += r3;
+	}
+	return r0 + 7;
+}
+
+static void test_superinsns(void)
+{
+	struct xbpf_vm *vm = new_vm();
+	struct xbpf_prog *p = load_asm(vm, superinsn_src, 0);
+	struct xbpf_prog *fast = load_asm(vm, superinsn_src, XBPF_PROG_F_NO_CHECKS);
+	enum xbpf_engine e;
+	uint64_t r0, need[NENGINES];
+	FOR_ENGINES(e) {
+		T_EQ(run_on(p, e, NULL, 0, 0, &r0), 0);
+		T_EQ(r0, superinsn_ref());
+		T_EQ(run_on(fast, e, NULL, 0, 0, &r0), 0);
+		T_EQ(r0, superinsn_ref());
+		uint64_t lo = 1, hi = 100000; /* smallest budget that completes */
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo) / 2;
+			if (run_on(p, e, NULL, 0, mid, &r0) == 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		need[e_i] = lo;
+		T_EQ(need[e_i], need[0]);
+		T_EQ(run_on(fast, e, NULL, 0, lo, &r0), 0);
+		T_EQ(run_on(fast, e, NULL, 0, lo - 1, &r0), -ETIME);
+	}
+	xbpf_prog__free(p);
+	xbpf_prog__free(fast);
+	xbpf_vm__free(vm);
+}
+
 static void test_prog_refcount(void)
 {
 	struct xbpf_vm *vm = new_vm();
@@ -945,4 +1102,6 @@ T_MAIN(test_helper_registry, test_print_callback, test_load_errors, test_memory_
        test_readonly_and_extra_regions, test_checks_off, test_add_region_recycles, test_budget,
        test_call_depth, test_tail_calls, test_callbacks, test_helper_errors_and_info,
        test_dispatch_modes, test_jit_load, test_ld_abs_ind, test_alu, test_jumps_and_calls,
-       test_memory_ops, test_misaligned_atomic, test_threads, test_lddw_maps, test_prog_refcount)
+       test_memory_ops, test_misaligned_atomic, test_threads, test_lddw_maps, test_prog_refcount,
+       test_map_value_regions, test_builtins_linked, test_tail_call_stack,
+       test_superinsns)
