@@ -3,27 +3,10 @@
 # corpus (every object with kernel-accepted programs lists exactly ANCHORS' programs),
 # deterministic mutations of real objects (truncations, corrupted headers, indexes,
 # relocations, BTF: clear errors, no crash), `xbpf show`, and the libFuzzer target.
-find_program(XBPF_CLANG NAMES clang clang-16 clang-15 clang-14)
 set(XBPF_LOADER_PROGS ${PROJECT_BINARY_DIR}/progs-loader)
-file(MAKE_DIRECTORY ${XBPF_LOADER_PROGS})
 file(GLOB XBPF_LOADER_SRCS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/progs-loader/*.bpf.c)
-set(XBPF_LOADER_OBJS)
-if(XBPF_CLANG)
-  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-multiarch OUTPUT_VARIABLE XBPF_MULTIARCH
-                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-  if(NOT XBPF_MULTIARCH)
-    set(XBPF_MULTIARCH x86_64-linux-gnu)
-  endif()
-  foreach(src ${XBPF_LOADER_SRCS})
-    get_filename_component(base ${src} NAME_WE)
-    set(out ${XBPF_LOADER_PROGS}/${base}.bpf.o)
-    add_custom_command(OUTPUT ${out}
-      COMMAND ${XBPF_CLANG} -O2 -g -target bpf -I/usr/include/${XBPF_MULTIARCH} -c ${src} -o ${out}
-      DEPENDS ${src} COMMENT "clang -target bpf ${base}.bpf.c" VERBATIM)
-    list(APPEND XBPF_LOADER_OBJS ${out})
-  endforeach()
-endif()
-add_custom_target(loader_progs ALL DEPENDS ${XBPF_LOADER_OBJS})
+xbpf_bpf_objects(loader_progs ${XBPF_LOADER_PROGS} SOURCES ${XBPF_LOADER_SRCS})
+set(XBPF_LOADER_OBJS ${loader_progs_OBJS})
 
 xbpf_unit_test(test_loader ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader.c)
 add_dependencies(test_loader loader_progs)

@@ -48,3 +48,35 @@ function(xbpf_script_test name script)
   set_tests_properties(${name} PROPERTIES ENVIRONMENT
     "XBPF=$<TARGET_FILE:xbpf>;XBPF_SRC=${PROJECT_SOURCE_DIR};XBPF_SHARED=${XBPF_SHARED_DIR};XBPF_BUILD=${PROJECT_BINARY_DIR}")
 endfunction()
+
+# xbpf_bpf_objects(TARGET OUTDIR SOURCES src.bpf.c... [INCLUDES dir...] [DEPENDS file...])
+#   compiles each *.bpf.c with clang -O2 -g -target bpf into OUTDIR/<name>.bpf.o and adds
+#   a target TARGET (built by default) that depends on all of them; the object paths are
+#   left in TARGET_OBJS. No clang: no objects.
+find_program(XBPF_CLANG NAMES clang clang-16 clang-15 clang-14)
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-multiarch OUTPUT_VARIABLE XBPF_MULTIARCH
+                OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if(NOT XBPF_MULTIARCH)
+  set(XBPF_MULTIARCH x86_64-linux-gnu)
+endif()
+function(xbpf_bpf_objects target outdir)
+  cmake_parse_arguments(B "" "" "SOURCES;INCLUDES;DEPENDS" ${ARGN})
+  file(MAKE_DIRECTORY ${outdir})
+  set(objs)
+  set(incs -I/usr/include/${XBPF_MULTIARCH})
+  foreach(dir ${B_INCLUDES})
+    list(APPEND incs -I${dir})
+  endforeach()
+  if(XBPF_CLANG)
+    foreach(src ${B_SOURCES})
+      get_filename_component(base ${src} NAME_WE)
+      set(out ${outdir}/${base}.bpf.o)
+      add_custom_command(OUTPUT ${out}
+        COMMAND ${XBPF_CLANG} -O2 -g -target bpf ${incs} -c ${src} -o ${out}
+        DEPENDS ${src} ${B_DEPENDS} COMMENT "clang -target bpf ${base}.bpf.c" VERBATIM)
+      list(APPEND objs ${out})
+    endforeach()
+  endif()
+  add_custom_target(${target} ALL DEPENDS ${objs})
+  set(${target}_OBJS ${objs} PARENT_SCOPE)
+endfunction()
