@@ -19,7 +19,7 @@
 #include "xbpf/map.h"
 #include "xbpf/object.h"
 
-#define MAP_USAGE "map dump|lookup|update|delete|getnext|show TARGET [--map NAME] " \
+#define MAP_USAGE "map dump|lookup|update|delete|getnext|show|freeze TARGET [--map NAME] " \
 		  "[--key HEX] [--value HEX] [--flags any|noexist|exist|lock|N] [--json] | " \
 		  "map create PIN --type T --key-size K --value-size V --max-entries N " \
 		  "[--map-flags N] [--name NAME]"
@@ -153,10 +153,12 @@ static void print_info(const struct xbpf_map *m)
 		json_u64("value_size", xbpf_map__value_size(m));
 		json_u64("max_entries", xbpf_map__max_entries(m));
 		json_u64("flags", xbpf_map__map_flags(m));
+		json_bool("frozen", xbpf_map__is_frozen(m));
 	} else {
-		printf("%s: %s key %u value %u max_entries %u flags %#x\n", xbpf_map__name(m),
+		printf("%s: %s key %u value %u max_entries %u flags %#x%s\n", xbpf_map__name(m),
 		       t ? t : "unknown", xbpf_map__key_size(m), xbpf_map__value_size(m),
-		       xbpf_map__max_entries(m), xbpf_map__map_flags(m));
+		       xbpf_map__max_entries(m), xbpf_map__map_flags(m),
+		       xbpf_map__is_frozen(m) ? " frozen" : "");
 	}
 }
 
@@ -327,7 +329,7 @@ static int cmd_map(int argc, char **argv)
 	if (rc)
 		return rc;
 	static const char *const ops[] = {"dump", "lookup", "update", "delete", "getnext",
-					  "show", "create"};
+					  "show", "create", "freeze"};
 	size_t i = 0;
 	while (i < sizeof ops / sizeof ops[0] && strcmp(a.op, ops[i]))
 		i++;
@@ -341,6 +343,8 @@ static int cmd_map(int argc, char **argv)
 		return rc;
 	if (!strcmp(a.op, "dump")) {
 		rc = do_dump(m);
+	} else if (!strcmp(a.op, "freeze")) {
+		rc = report(xbpf_map__freeze(m), "freeze");
 	} else if (!strcmp(a.op, "show")) {
 		if (cli_json)
 			json_begin_obj(NULL);

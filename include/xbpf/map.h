@@ -92,8 +92,18 @@ XBPF_API size_t xbpf_map__user_value_size(const struct xbpf_map *map);
 XBPF_API const char *xbpf_map_type__name(enum xbpf_map_type type);
 /* The type called `name` (bpftool's names), or -ENOENT. */
 XBPF_API int xbpf_map_type__from_name(const char *name);
-/* Global-data maps: address of the value of key 0 of an ARRAY (NULL for other types). */
+/* Global-data maps: address of the value of key 0 of an ARRAY with one entry (NULL and
+ * errno EINVAL for other maps, EPERM when the map is frozen or XBPF_F_RDONLY: use
+ * xbpf_map__value_base_ro() to read those, as a read-only mmap() of them). */
 XBPF_API void *xbpf_map__value_base(struct xbpf_map *map);
+XBPF_API const void *xbpf_map__value_base_ro(const struct xbpf_map *map);
+/* BPF_MAP_FREEZE: user space can no longer change the map (update, delete and
+ * lookup_and_delete answer -EPERM); programs still can unless XBPF_F_RDONLY_PROG. The
+ * loader freezes .rodata and .kconfig maps after filling them, as libbpf does, so the
+ * verifier may take their contents as constants. 0, or -EPERM when already frozen or
+ * XBPF_F_RDONLY (the kernel's answers). */
+XBPF_API int xbpf_map__freeze(struct xbpf_map *map);
+XBPF_API bool xbpf_map__is_frozen(const struct xbpf_map *map);
 
 /* ---- elements (user space; the bpf() syscall's semantics) ---------------------------- */
 /* Copy the value of `key` to `value`. -ENOENT when absent. QUEUE/STACK: key NULL, peek. */

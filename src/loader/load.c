@@ -88,6 +88,14 @@ static int create_map(struct xbpf_object *obj, struct xbpf_object_map *m, const 
 			return ldr_err(-err, "map '%s': cannot set its initial value: %s", m->name,
 				       strerror(-err));
 	}
+	/* as libbpf: read-only global data and .kconfig are frozen once filled, so user
+	 * space cannot change what the verifier takes as constants */
+	if ((m->origin == XBPF_MAP_ORIGIN_DATA && (m->map_flags & XBPF_F_RDONLY_PROG)) ||
+	    m->origin == XBPF_MAP_ORIGIN_KCONFIG) {
+		int err = xbpf_map__freeze(m->map);
+		if (err)
+			return ldr_err(-err, "map '%s': cannot freeze: %s", m->name, strerror(-err));
+	}
 	if (pin_root && m->pinning == 1 && !m->hidden)
 		return pin_map(m, pin_root);
 	return 0;
@@ -103,9 +111,9 @@ static int verify(struct xbpf_object *obj, struct xbpf_program *p, const struct 
 		return ldr_err(ENOMEM, "out of memory");
 	res->sz = sizeof(*res);
 	/* map descriptors, program type and source lines come from the object program (see
-	 * src/verifier/objverify.c); `insns` are the relocated (CO-RE applied) ones. .rodata
-	 * contents are not taken as constants: the live map stays writable from user space. */
-	int err = vrf_verify_program(p, insns, p->insn_cnt, &vo, res, false);
+	 * src/verifier/objverify.c); `insns` are the relocated (CO-RE applied) ones. The
+	 * contents of frozen .rodata/.kconfig maps (create_map) are taken as constants. */
+	int err = vrf_verify_program(p, insns, p->insn_cnt, &vo, res, true);
 	if (err)
 		err = ldr_err(-err, "prog '%s' (section '%s'): rejected by the verifier at insn %ld: "
 			      "%s%s%s", p->name, p->sec_name, res->insn, res->message,

@@ -531,21 +531,56 @@ void xbpf_map__put(struct xbpf_map *map)
 	vm_map_put(map);
 }
 
+/* Programs address global data directly, frozen or not. */
 void *vm_map_value_base(struct xbpf_map *map)
-{
-	return xbpf_map__value_base(map);
-}
-
-size_t vm_map_value_size(struct xbpf_map *map)
-{
-	return xbpf_map__value_base(map) ? map->value_size : 0;
-}
-
-void *xbpf_map__value_base(struct xbpf_map *map)
 {
 	if (!map_valid(map) || map->type != XBPF_MAP_TYPE_ARRAY || map->max_entries != 1)
 		return NULL;
 	return map->base + map->a->data_off;
+}
+
+size_t vm_map_value_size(struct xbpf_map *map)
+{
+	return vm_map_value_base(map) ? map->value_size : 0;
+}
+
+void *xbpf_map__value_base(struct xbpf_map *map)
+{
+	void *p = vm_map_value_base(map);
+	if (p && !map_user_writable(map)) {
+		errno = EPERM;   /* as a writable mmap() of a frozen map */
+		return NULL;
+	}
+	if (!p)
+		errno = EINVAL;
+	return p;
+}
+
+const void *xbpf_map__value_base_ro(const struct xbpf_map *map)
+{
+	const void *p = vm_map_value_base((struct xbpf_map *)map);
+	if (!p)
+		errno = EINVAL;
+	return p;
+}
+
+/* BPF_MAP_FREEZE: -EPERM when user space cannot write the map (frozen already or
+ * XBPF_F_RDONLY: the kernel checks write permission first), -EINVAL for a bad map. */
+int xbpf_map__freeze(struct xbpf_map *map)
+{
+	if (!map_valid(map))
+		return -EINVAL;
+	if (map->map_flags & XBPF_F_RDONLY)
+		return -EPERM;
+	uint32_t no = 0;
+	if (!atomic_compare_exchange_strong(&map->a->frozen, &no, 1))
+		return -EPERM;
+	return 0;
+}
+
+bool xbpf_map__is_frozen(const struct xbpf_map *map)
+{
+	return map_valid(map) && atomic_load_explicit(&map->a->frozen, memory_order_acquire);
 }
 
 /* ---- accessors ---------------------------------------------------------------------------- */

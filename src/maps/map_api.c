@@ -54,7 +54,7 @@ int xbpf_map__update_elem(struct xbpf_map *m, const void *key, const void *value
 {
 	if (!map_valid(m) || !value || (!key && m->key_size))
 		return -EINVAL;
-	if (m->map_flags & XBPF_F_RDONLY)
+	if (!map_user_writable(m))
 		return -EPERM;
 	if (is_queue(m))
 		return m->ops->push ? (int)m->ops->push(m, value, flags) : -EINVAL;
@@ -70,7 +70,7 @@ int xbpf_map__delete_elem(struct xbpf_map *m, const void *key)
 {
 	if (!map_valid(m) || (!key && m->key_size))
 		return -EINVAL;
-	if (m->map_flags & XBPF_F_RDONLY)
+	if (!map_user_writable(m))
 		return -EPERM;
 	if (!m->ops->delete)
 		return -EINVAL;
@@ -91,7 +91,7 @@ int xbpf_map__lookup_and_delete_elem(struct xbpf_map *m, const void *key, void *
 {
 	if (!map_valid(m) || !value || (!key && m->key_size))
 		return -EINVAL;
-	if (m->map_flags & (XBPF_F_RDONLY | XBPF_F_WRONLY))
+	if (!map_user_writable(m) || (m->map_flags & XBPF_F_WRONLY))
 		return -EPERM;
 	if (is_queue(m))
 		return m->ops->pop && m->type != XBPF_MAP_TYPE_BLOOM_FILTER ?

@@ -89,7 +89,7 @@ struct map_arena {
 	uint32_t ncpus;          /* CPU slots of per-CPU maps */
 	uint32_t spin_lock_off;  /* UINT32_MAX: no struct bpf_spin_lock in the value */
 	uint32_t perf_buf_size;
-	uint32_t pad0;
+	_Atomic uint32_t frozen; /* xbpf_map__freeze(): user space may no longer write */
 	char name[16];
 	uint64_t file_size;      /* bytes of the file */
 	uint64_t map_size;       /* bytes to map (ringbuf: data mapped twice) */
@@ -103,7 +103,8 @@ struct map_arena {
 			 uint32_t free_head; uint32_t lru_head, lru_tail; uint32_t seed;
 			 map_lock_t free_lock; } h;
 		struct { uint32_t head, tail, count, pad; } q;
-		struct { uint32_t elem_size; uint32_t pad; } lpm;
+		struct { uint32_t elem_size; uint32_t root; uint32_t free_head; uint32_t bump;
+			 uint32_t count; uint32_t pad; } lpm;   /* map_lpm.c: node indexes */
 		struct { uint64_t mask; } rb;
 		struct { uint64_t slots_off; } pe;
 	} u;
@@ -177,6 +178,13 @@ MAP_HIDDEN extern const struct map_ops map_array_ops, map_hash_ops, map_lpm_ops,
 #define MAP_F_PRESERVE_ELEMS (1u << 11)
 #define MAP_F_ACCESS_MASK (XBPF_F_RDONLY | XBPF_F_WRONLY | XBPF_F_RDONLY_PROG | \
 			   XBPF_F_WRONLY_PROG)
+
+/* User-space writes allowed: not XBPF_F_RDONLY and not frozen (the syscall's FMODE_CAN_WRITE). */
+static inline bool map_user_writable(const struct xbpf_map *m)
+{
+	return !(m->map_flags & XBPF_F_RDONLY) &&
+	       !atomic_load_explicit(&m->a->frozen, memory_order_acquire);
+}
 
 /* ---- program-side operations (the helpers' contract) ---------------------------------- */
 /* True when p points at a live struct xbpf_map (magic check; p must be readable). */

@@ -32,6 +32,15 @@ static const char *line_of(void *ctx, size_t insn)
 	return lc->buf;
 }
 
+/* The contents of a live map programs cannot write and user space can no longer change
+ * (frozen), or NULL. */
+static const void *ro_data_of(const struct xbpf_map *m)
+{
+	if (!(xbpf_map__map_flags(m) & XBPF_F_RDONLY_PROG) || !xbpf_map__is_frozen(m))
+		return NULL;
+	return xbpf_map__value_base_ro(m);
+}
+
 static void describe(struct xbpf_verify_map *d, const struct xbpf_object_map *m, bool rodata)
 {
 	size_t sz = 0;
@@ -43,7 +52,14 @@ static void describe(struct xbpf_verify_map *d, const struct xbpf_object_map *m,
 	d->flags = xbpf_object_map__flags(m);
 	d->inner = -1;
 	d->name = xbpf_object_map__name(m);
-	if (rodata && (d->flags & XBPF_F_RDONLY_PROG)) {
+	if (!(d->flags & XBPF_F_RDONLY_PROG))
+		return;
+	const struct xbpf_map *live = xbpf_object_map__map(m);
+	if (live) {             /* loaded: constants only when nobody can change them */
+		d->ro_data = ro_data_of(live);
+		return;
+	}
+	if (rodata) {
 		const void *v = xbpf_object_map__initial_value(m, &sz);
 		if (v && sz >= d->value_size)
 			d->ro_data = v;
@@ -99,8 +115,8 @@ int xbpf_program__verify(const struct xbpf_program *prog, const struct xbpf_veri
 				  opts, res, true);
 }
 
-/* The loader's hook (see vrf_api.h). .rodata contents are not trusted as constants here:
- * the live map stays writable from user space. */
+/* The loader's hook (see vrf_api.h). The contents of frozen read-only maps (.rodata,
+ * .kconfig, see load.c) are constants. */
 int vrf_verify(struct xbpf_prog *prog, char *log, size_t log_size)
 {
 	struct xbpf_verify_opts o = {.sz = sizeof o, .vm = prog->vm, .prog_type = prog->prog_type};
@@ -121,7 +137,7 @@ int vrf_verify(struct xbpf_prog *prog, char *log, size_t log_size)
 			const struct xbpf_map *m = prog->maps[i];
 			maps[i] = (struct xbpf_verify_map){xbpf_map__type(m), xbpf_map__key_size(m),
 				xbpf_map__value_size(m), xbpf_map__max_entries(m),
-				xbpf_map__map_flags(m), -1, NULL, xbpf_map__name(m)};
+				xbpf_map__map_flags(m), -1, ro_data_of(m), xbpf_map__name(m)};
 		}
 		o.maps = maps;
 		o.map_cnt = prog->map_cnt;

@@ -32,6 +32,7 @@ expect 1 "$XBPF" map delete "$PIN" --key 01000000
 contains "$err" "No such file"
 expect 0 "$XBPF" map show "$PIN" --json
 equals "$(json 'j["max_entries"]')" 4
+equals "$(json 'j["frozen"]')" False "not frozen"
 
 # queue: update pushes, lookup peeks
 expect 0 "$XBPF" map create "$PIN.q" --type queue --key-size 0 --value-size 4 --max-entries 2
@@ -49,6 +50,15 @@ expect 2 "$XBPF" map update "$PIN" --key 01000000
 contains "$err" "--value is required"
 expect 1 "$XBPF" map create "$PIN.bad" --type ringbuf --key-size 0 --value-size 0 --max-entries 1000
 contains "$err" "Invalid argument"
+
+# freeze (BPF_MAP_FREEZE): user space can no longer write; a second freeze is refused
+expect 0 "$XBPF" map freeze "$PIN"
+expect 1 "$XBPF" map update "$PIN" --key 02000000 --value 0800000000000000
+contains "$err" "Operation not permitted"
+expect 1 "$XBPF" map freeze "$PIN"
+expect 0 "$XBPF" map show "$PIN" --json
+equals "$(json 'j["frozen"]')" True "frozen"
+expect 0 "$XBPF" map lookup "$PIN" --key 02000000
 
 # an object: its maps as the loader creates them (global data shows its image)
 OBJ="$XBPF_SHARED/ebpf-samples/linux/sock_flags_kern.o"

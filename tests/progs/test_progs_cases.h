@@ -469,11 +469,9 @@ static const struct pcase cases[] = {
 	{"socket_filter", "sock_filter", IN_UDP, {BSS}, .check = chk_socket_filter},
 	{"cgroup_skb", "cg_skb", IN_UDP, {BSS}, .check = chk_cgroup_skb},
 	{"raw_tp_args", "raw_args", IN_ARGS, {BSS}, .check = chk_raw_tp},
-	/* no_verify: the kernel accepts these, xbpf's verifier does not yet (syscall context
-	 * fields; strncmp's constant string needs a frozen .rodata; bpf_loop callbacks; the
-	 * bounded loop in map_array): they run trusted, with runtime checks */
-	{"syscall_ctx", "syscall_prog", IN_SYSCALL, {0}, .check = chk_syscall,
-	 .no_verify = true},
+	/* no_verify: the kernel accepts these, xbpf's verifier does not yet (noted per case):
+	 * they run trusted, with runtime checks */
+	{"syscall_ctx", "syscall_prog", IN_SYSCALL, {0}, .check = chk_syscall},
 	{"kprobe_regs", "kprobe_regs", IN_REGS, {BSS}, .no_kernel_run = true,
 	 .check = chk_kprobe},
 	{"tracepoint_raw", "tp_sys_enter", IN_TP, {BSS}, .no_kernel_run = true,
@@ -481,7 +479,7 @@ static const struct pcase cases[] = {
 	{"helpers_time", "time_prog", IN_UDP, {BSS}, .nondet = true, .check = chk_time},
 	{"helpers_ids", "ids_prog", IN_NONE, {BSS}, .nondet = true, .check = chk_ids},
 	{"helpers_probe", "probe_prog", IN_PROBE, {BSS}, .check = chk_probe},
-	{"helpers_str", "str_prog", IN_NONE, {BSS}, .check = chk_str, .no_verify = true},
+	{"helpers_str", "str_prog", IN_NONE, {BSS}, .check = chk_str},
 	/* message 8 has %px/%pK: the kernel hashes %pK, xbpf does not */
 	{"helpers_printk", "printk_prog", IN_NONE, {BSS}, .check = chk_printk, .trace_skip = 8},
 	{"helpers_loop", "loop_prog", IN_NONE, {BSS}, .check = chk_loop, .no_verify = true},
