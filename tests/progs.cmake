@@ -17,10 +17,7 @@ if(LIBBPF_FOUND)
 endif()
 
 # the same comparison with the other engines
-add_test(NAME test_progs_jit COMMAND test_progs)
-set_tests_properties(test_progs_jit PROPERTIES ENVIRONMENT "XBPF_TEST_ENGINE=jit")
-add_test(NAME test_progs_switch COMMAND test_progs)
-set_tests_properties(test_progs_switch PROPERTIES ENVIRONMENT "XBPF_TEST_ENGINE=switch")
+xbpf_engine_variants(test_progs)
 
 # `xbpf run OBJ` (tools/cmd_run_obj.c)
 xbpf_script_test(run_obj ${PROJECT_SOURCE_DIR}/tests/progs/run_obj.sh)

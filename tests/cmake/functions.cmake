@@ -4,6 +4,8 @@
 #                                        runs as ctest test NAME in the build directory.
 #   xbpf_fuzz_target(NAME src.c RUNS N)  libFuzzer target (only with -DXBPF_FUZZ=ON and clang);
 #                                        ctest runs N fixed iterations (seeded, -seed=1).
+#   xbpf_engine_variants(NAME)           run test NAME again as NAME_jit and NAME_switch with
+#                                        XBPF_TEST_ENGINE set (t_engine() in tests/unit/t.h).
 #   xbpf_script_test(NAME script args...) a shell test; gets XBPF=<path of the CLI>,
 #                                        XBPF_SRC, XBPF_SHARED, XBPF_BUILD in its environment.
 function(xbpf_unit_test name)
@@ -12,6 +14,13 @@ function(xbpf_unit_test name)
   target_link_libraries(${name} PRIVATE xbpf_static)
   target_compile_definitions(${name} PRIVATE XBPF_SRC_DIR="${PROJECT_SOURCE_DIR}" XBPF_SHARED_DIR="${XBPF_SHARED_DIR}" XBPF_BUILD_DIR="${PROJECT_BINARY_DIR}")
   add_test(NAME ${name} COMMAND ${name})
+endfunction()
+
+function(xbpf_engine_variants name)
+  foreach(engine jit switch)
+    add_test(NAME ${name}_${engine} COMMAND ${name})
+    set_tests_properties(${name}_${engine} PROPERTIES ENVIRONMENT "XBPF_TEST_ENGINE=${engine}")
+  endforeach()
 endfunction()
 
 function(xbpf_fuzz_target name src)

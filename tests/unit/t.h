@@ -29,6 +29,14 @@ static jmp_buf t_skip_jmp;
 	"%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, __LINE__, t_h ? t_h : "(null)", t_n); } } while (0)
 #define T_SKIP(why) do { fprintf(stderr, "SKIP: %s\n", why); longjmp(t_skip_jmp, 1); } while (0)
 
+/* The engine a test runs its programs on: XBPF_TEST_ENGINE=jit|switch|interp (ctest runs
+ * tests declared with xbpf_engine_variants() once per engine); 0 = the default engine. */
+static inline int t_engine(void)
+{
+	const char *e = getenv("XBPF_TEST_ENGINE");
+	return !e ? 0 : !strcmp(e, "jit") ? 3 : !strcmp(e, "switch") ? 2 : 1;
+}
+
 typedef void (*t_fn)(void);
 static inline int t_run(const char *names, t_fn *fns, int n)
 {

@@ -41,8 +41,10 @@ static int run(struct xbpf_prog *p, void *ctx, size_t len, unsigned cpu, uint64_
 
 static void setup(void)
 {
-	if (!vm)
-		vm = xbpf_vm__new(NULL);
+	if (!vm) {
+		struct xbpf_vm_opts o = {.sz = sizeof o, .engine = t_engine()};
+		vm = xbpf_vm__new(&o);
+	}
 }
 
 static void test_array_inc(void)
