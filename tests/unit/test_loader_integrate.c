@@ -54,7 +54,8 @@ static void test_verified_runs_unchecked(void)
 		T_CHECK(obj);
 		return;
 	}
-	int err = xbpf_object__load(obj, NULL);
+	struct xbpf_object_load_opts vlo = {.sz = sizeof vlo, .engine = t_engine()};
+	int err = xbpf_object__load(obj, &vlo);
 	if (err)
 		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
 	T_EQ(err, 0);
@@ -69,7 +70,8 @@ static void test_verified_runs_unchecked(void)
 	xbpf_object__close(obj);
 	/* trusted (no_verify): runtime checks on, and they stop the read past ctx_in */
 	obj = open_obj(OBJ("tp_ctx"));
-	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .no_verify = true};
+	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .no_verify = true,
+					   .engine = t_engine()};
 	T_EQ(obj ? xbpf_object__load(obj, &lo) : -1, 0);
 	prog = obj ? only_prog(obj) : NULL;
 	T_CHECK(prog && !(prog->flags & XBPF_PROG_F_NO_CHECKS));

@@ -426,8 +426,10 @@ static size_t build_ops_prog(struct xbpf_insn *p, uint32_t type, uint32_t keyspa
 static void run_both(struct pair *p, struct pair *res, struct xbpf_insn *insns, size_t n)
 {
 	static struct xbpf_vm *vm;
-	if (!vm)
-		vm = xbpf_vm__new(NULL);
+	if (!vm) {
+		struct xbpf_vm_opts vo = {.sz = sizeof vo, .engine = t_engine()};
+		vm = xbpf_vm__new(&vo);
+	}
 	struct xbpf_map *xm[2] = {p->x, res->x};
 	char log[512] = "";
 	struct xbpf_prog_load_opts lo = {.sz = sizeof lo, .maps = xm, .map_cnt = 2,
