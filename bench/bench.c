@@ -24,6 +24,7 @@ uint64_t bench_native_hashmix(const uint8_t *), bench_native_checksum(const uint
 	bench_native_sort(const uint8_t *), bench_native_collatz(const uint8_t *);
 uint64_t bench_native_parse64(const uint8_t *), bench_native_parse1500(const uint8_t *),
 	bench_native_empty(const uint8_t *);
+uint64_t bench_native_arraymap(const uint8_t *), bench_native_hashmap(const uint8_t *);
 
 static struct bench_prog progs[] = {
 	{"hashmix", bench_native_hashmix},
@@ -32,14 +33,17 @@ static struct bench_prog progs[] = {
 	{"collatz", bench_native_collatz},
 	{"parse64", bench_native_parse64},
 	{"parse1500", bench_native_parse1500},
+	{"arraymap", bench_native_arraymap},
+	{"hashmap", bench_native_hashmap},
 	{"empty", bench_native_empty},
 };
 #define NPROGS (sizeof progs / sizeof progs[0])
 
 static const struct bench_engine *const engines[] = {
 	&bench_eng_native, &bench_eng_xbpf_interp, &bench_eng_xbpf_switch,
-	&bench_eng_xbpf_checked, &bench_eng_xbpf_jit, &bench_eng_dpdk, &bench_eng_dpdk_jit,
-	&bench_eng_kernel, &bench_eng_xbpf_jitloop,
+	&bench_eng_xbpf_checked, &bench_eng_xbpf_jit, &bench_eng_xbpf_jit_call,
+	&bench_eng_xbpf_jit_run, &bench_eng_dpdk,
+	&bench_eng_dpdk_jit, &bench_eng_kernel,
 };
 #define NENGINES (sizeof engines / sizeof engines[0])
 
@@ -50,7 +54,8 @@ static const struct { const char *label, *a, *b; } ratios[] = {
 	{"interp/native", "xbpf-interp", "native"},
 	{"jit/kernel", "xbpf-jit", "kernel-jit"},
 	{"jit/dpdk-jit", "xbpf-jit", "dpdk-jit"},
-	{"jitloop/kernel", "xbpf-jit-loop", "kernel-jit"},
+	{"jit-call/kernel", "xbpf-jit-call", "kernel-jit"},
+	{"jit-run/kernel", "xbpf-jit-run", "kernel-jit"},
 };
 #define NRATIOS (sizeof ratios / sizeof ratios[0])
 
@@ -82,7 +87,8 @@ uint64_t bench_now_ns(void)
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap) { return 0; }
 
-/* NAME_raw's instructions from NAME.bpf.o (no maps, no calls: nothing to relocate). */
+/* NAME_raw's instructions from NAME.bpf.o, unrelocated (for DPDK, which only gets the
+ * programs without maps; xbpf and the kernel load the object themselves). */
 static int load_insns(struct bench_prog *p, const char *dir)
 {
 	char entry[128];
@@ -93,6 +99,7 @@ static int load_insns(struct bench_prog *p, const char *dir)
 	if (!obj)
 		return fprintf(stderr, "bench: cannot open %s\n", p->obj_path), -1;
 	struct bpf_program *prog = bpf_object__find_program_by_name(obj, entry);
+	p->has_maps = bpf_object__next_map(obj, NULL) != NULL;
 	if (prog) {
 		p->insn_cnt = bpf_program__insn_cnt(prog);
 		p->insns = malloc(p->insn_cnt * sizeof *p->insns);
@@ -244,7 +251,11 @@ static void print_notes(void)
 				       (unsigned long long)expected[p]);
 		}
 	printf("\nxbpf-interp/-switch run trusted (no runtime memory checks, as verified code);\n"
-	       "xbpf-checked is the interpreter with checks. dpdk-interp is rte_bpf_exec and\n"
+	       "xbpf-checked is the interpreter with checks. xbpf-interp/-switch/-checked/-jit are\n"
+	       "xbpf_runner__run_repeat's own figure (prepared runs, runner.h; the loop around the\n"
+	       "program only, like the kernel's); xbpf-jit-call times the bench's loop around\n"
+	       "xbpf_runner__run, xbpf-jit-run its loop around xbpf_prog__run (the per-call API).\n"
+	       "dpdk-interp is rte_bpf_exec and\n"
 	       "dpdk-jit DPDK's x86 JIT: DPDK's validator rejects loops, so the program is\n"
 	       "handed to its interpreter and JIT directly (eng_dpdk.c).\n"
 	       "kernel-jit is BPF_PROG_TEST_RUN's own average duration (SCHED_CLS on the packet).\n");

@@ -1,6 +1,7 @@
 # bench.cmake - the benchmark runner build/bench/xbpf_bench (not a test, not built by
 # default: `cmake --build build --target xbpf_bench`, or bench/run.sh).
-# Each bench/progs/NAME.c is compiled twice: by clang -O2 -target bpf into
+# Each bench/progs/NAME.c is compiled twice: by clang -O2 -g -target bpf (-g: BTF, which
+# BTF-defined maps need) into
 # build/bench/NAME.bpf.o, and natively with -O2 into the runner. Needs libbpf and clang;
 # DPDK's librte_bpf (pkg-config libdpdk) adds the dpdk-interp column when present.
 find_program(XBPF_BPF_CLANG NAMES clang clang-16 clang-15 clang-14)
@@ -20,7 +21,7 @@ foreach(src ${XBPF_BENCH_PROGS})
   set(obj ${XBPF_BENCH_OUT}/${name}.bpf.o)
   add_custom_command(OUTPUT ${obj}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${XBPF_BENCH_OUT}
-    COMMAND ${XBPF_BPF_CLANG} -O2 -target bpf -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
+    COMMAND ${XBPF_BPF_CLANG} -O2 -g -target bpf -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
             -I${XBPF_BENCH_DIR}/progs -c ${src} -o ${obj}
     DEPENDS ${src} ${XBPF_BENCH_HEADERS}
     COMMENT "clang -target bpf ${name}.c")
@@ -32,8 +33,7 @@ add_custom_target(xbpf_bench_objs DEPENDS ${XBPF_BENCH_OBJS})
 set_source_files_properties(${XBPF_BENCH_PROGS} PROPERTIES COMPILE_OPTIONS "-O2")
 add_executable(xbpf_bench EXCLUDE_FROM_ALL
   ${XBPF_BENCH_DIR}/bench.c ${XBPF_BENCH_DIR}/eng_native.c ${XBPF_BENCH_DIR}/eng_xbpf.c
-  ${XBPF_BENCH_DIR}/eng_kernel.c ${XBPF_BENCH_DIR}/eng_dpdk.c
-  ${XBPF_BENCH_DIR}/eng_xbpf_jitloop.c ${XBPF_BENCH_PROGS})
+  ${XBPF_BENCH_DIR}/eng_kernel.c ${XBPF_BENCH_DIR}/eng_dpdk.c ${XBPF_BENCH_PROGS})
 set_target_properties(xbpf_bench PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${XBPF_BENCH_OUT})
 target_include_directories(xbpf_bench PRIVATE ${PROJECT_SOURCE_DIR}/include
   ${XBPF_BENCH_DIR} ${XBPF_BENCH_DIR}/progs ${PROJECT_SOURCE_DIR}/src)

@@ -7,6 +7,7 @@
  */
 #ifndef XBPF_BENCH_H
 #define XBPF_BENCH_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "xbpf/insn.h"
@@ -18,6 +19,7 @@ struct bench_prog {
 	char obj_path[512];                          /* NAME.bpf.o */
 	struct xbpf_insn *insns;                     /* NAME_raw's instructions */
 	size_t insn_cnt;
+	bool has_maps;                               /* NAME.bpf.o defines maps */
 };
 
 struct bench_engine {
@@ -39,5 +41,5 @@ uint64_t bench_now_ns(void);
 extern const struct bench_engine bench_eng_native, bench_eng_xbpf_interp, bench_eng_xbpf_switch,
 	bench_eng_xbpf_checked, bench_eng_xbpf_jit, bench_eng_dpdk, bench_eng_dpdk_jit,
 	bench_eng_kernel;
-extern const struct bench_engine bench_eng_xbpf_jitloop;
+extern const struct bench_engine bench_eng_xbpf_jit_run, bench_eng_xbpf_jit_call;
 #endif

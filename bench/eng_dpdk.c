@@ -36,6 +36,10 @@ struct dstate {
 
 static int setup(const struct bench_prog *p, void **state, char *why, size_t size)
 {
+	if (p->has_maps) {
+		snprintf(why, size, "uses maps: DPDK has no BPF maps of this kind");
+		return -1;
+	}
 	struct dstate *s = calloc(1, sizeof *s);
 	if (!s)
 		return -1;
@@ -80,6 +84,10 @@ int bpf_jit(struct rte_bpf *bpf); /* librte_bpf.a: rte_bpf_load's JIT step */
 
 static int setup_jit(const struct bench_prog *p, void **state, char *why, size_t size)
 {
+	if (p->has_maps) {
+		snprintf(why, size, "uses maps: DPDK has no BPF maps of this kind");
+		return -1;
+	}
 	struct dpdk_bpf_mirror *m = calloc(1, sizeof *m);
 	if (!m)
 		return -1;

@@ -5,6 +5,7 @@
  *   hash_update   bpf_map_update_elem(HASH, key, value, BPF_ANY) on existing keys
  *   hash_lookup_update  lookup, then update with the value + 1 (HASH)
  *   lru_update    bpf_map_update_elem(LRU_HASH) of ever-new keys (eviction every time)
+ *   lpm_lookup    bpf_map_lookup_elem(LPM_TRIE) of /32 keys in a trie of 1000 prefixes
  *   ringbuf_output bpf_ringbuf_output(16 bytes, BPF_RB_NO_WAKEUP)
  * The same instructions run in xbpf (xbpf_prog__run in a loop, interpreter and JIT when
  * available) and in the kernel (BPF_PROG_TEST_RUN of an XDP program with `repeat`).
@@ -33,7 +34,7 @@
 struct workload {
 	const char *name;
 	enum xbpf_map_type type;
-	uint32_t ks, vs, max;
+	uint32_t ks, vs, max, flags;
 	int nops;  /* map operations per run (0: the empty baseline) */
 	size_t (*build)(struct xbpf_insn *p);
 };
@@ -50,16 +51,37 @@ static size_t build_empty(struct xbpf_insn *p) { return emit_end(p, 0); }
 /* key i at fp-8 (u32 or u64: the map's key size reads the low bytes) */
 #define KEY(i) p[n++] = ST_DW(10, -8, i)
 
+/* r0 = bpf_map_lookup_elem(map, fp-8) */
+static size_t emit_lookup(struct xbpf_insn *p, size_t n)
+{
+	p[n++] = MOV_REG(2, 10);
+	p[n++] = ADD_IMM(2, -8);
+	p[n++] = BI(XBPF_LD | XBPF_DW | XBPF_IMM, 1, XBPF_PSEUDO_MAP_IDX, 0, 0);
+	p[n++] = BI(0, 0, 0, 0, 0);
+	p[n++] = CALL(1);
+	return n;
+}
+
+/* bpf_map_update_elem(map, fp-8, fp-16, BPF_ANY) */
+static size_t emit_update(struct xbpf_insn *p, size_t n)
+{
+	p[n++] = MOV_REG(2, 10);
+	p[n++] = ADD_IMM(2, -8);
+	p[n++] = MOV_REG(3, 10);
+	p[n++] = ADD_IMM(3, -16);
+	p[n++] = MOV_IMM(4, 0);
+	p[n++] = BI(XBPF_LD | XBPF_DW | XBPF_IMM, 1, XBPF_PSEUDO_MAP_IDX, 0, 0);
+	p[n++] = BI(0, 0, 0, 0, 0);
+	p[n++] = CALL(2);
+	return n;
+}
+
 static size_t build_array_inc(struct xbpf_insn *p)
 {
 	size_t n = 0;
 	for (int i = 0; i < OPS; i++) {
 		KEY(i);
-		p[n++] = MOV_REG(2, 10);
-		p[n++] = ADD_IMM(2, -8);
-		p[n++] = BI(XBPF_LD | XBPF_DW | XBPF_IMM, 1, XBPF_PSEUDO_MAP_IDX, 0, 0);
-		p[n++] = BI(0, 0, 0, 0, 0);
-		p[n++] = CALL(1);
+		n = emit_lookup(p, n);
 		p[n++] = JEQ_IMM(0, 0, 2);
 		p[n++] = MOV_IMM(1, 1);
 		p[n++] = XADD_DW(0, 1, 0);
@@ -73,14 +95,7 @@ static size_t build_hash_update(struct xbpf_insn *p)
 	for (int i = 0; i < OPS; i++) {
 		KEY(i);
 		p[n++] = ST_DW(10, -16, i * 3);
-		p[n++] = MOV_REG(2, 10);
-		p[n++] = ADD_IMM(2, -8);
-		p[n++] = MOV_REG(3, 10);
-		p[n++] = ADD_IMM(3, -16);
-		p[n++] = MOV_IMM(4, 0);
-		p[n++] = BI(XBPF_LD | XBPF_DW | XBPF_IMM, 1, XBPF_PSEUDO_MAP_IDX, 0, 0);
-		p[n++] = BI(0, 0, 0, 0, 0);
-		p[n++] = CALL(2);
+		n = emit_update(p, n);
 	}
 	return emit_end(p, n);
 }
@@ -91,23 +106,12 @@ static size_t build_hash_lookup_update(struct xbpf_insn *p)
 	for (int i = 0; i < OPS; i++) {
 		KEY(i);
 		p[n++] = ST_DW(10, -16, 1);
-		p[n++] = MOV_REG(2, 10);
-		p[n++] = ADD_IMM(2, -8);
-		p[n++] = BI(XBPF_LD | XBPF_DW | XBPF_IMM, 1, XBPF_PSEUDO_MAP_IDX, 0, 0);
-		p[n++] = BI(0, 0, 0, 0, 0);
-		p[n++] = CALL(1);
+		n = emit_lookup(p, n);
 		p[n++] = JEQ_IMM(0, 0, 3);
 		p[n++] = LDX_DW(1, 0, 0);
 		p[n++] = ADD_IMM(1, 1);
 		p[n++] = STX_DW(10, 1, -16);
-		p[n++] = MOV_REG(2, 10);
-		p[n++] = ADD_IMM(2, -8);
-		p[n++] = MOV_REG(3, 10);
-		p[n++] = ADD_IMM(3, -16);
-		p[n++] = MOV_IMM(4, 0);
-		p[n++] = BI(XBPF_LD | XBPF_DW | XBPF_IMM, 1, XBPF_PSEUDO_MAP_IDX, 0, 0);
-		p[n++] = BI(0, 0, 0, 0, 0);
-		p[n++] = CALL(2);
+		n = emit_update(p, n);
 	}
 	return emit_end(p, n);
 }
@@ -120,14 +124,19 @@ static size_t build_lru_update(struct xbpf_insn *p)
 		p[n++] = CALL(7);   /* bpf_get_prandom_u32 */
 		p[n++] = STX_DW(10, 0, -8);
 		p[n++] = ST_DW(10, -16, i);
-		p[n++] = MOV_REG(2, 10);
-		p[n++] = ADD_IMM(2, -8);
-		p[n++] = MOV_REG(3, 10);
-		p[n++] = ADD_IMM(3, -16);
-		p[n++] = MOV_IMM(4, 0);
-		p[n++] = BI(XBPF_LD | XBPF_DW | XBPF_IMM, 1, XBPF_PSEUDO_MAP_IDX, 0, 0);
-		p[n++] = BI(0, 0, 0, 0, 0);
-		p[n++] = CALL(2);
+		n = emit_update(p, n);
+	}
+	return emit_end(p, n);
+}
+
+/* /32 lookups of 10.0.0.i in a trie of LPM_PREFIXES prefixes (see prefill_key) */
+static size_t build_lpm_lookup(struct xbpf_insn *p)
+{
+	size_t n = 0;
+	for (int i = 0; i < OPS; i++) {
+		p[n++] = ST_W(10, -8, 32);
+		p[n++] = ST_W(10, -4, 10 | i << 24);
+		n = emit_lookup(p, n);
 	}
 	return emit_end(p, n);
 }
@@ -149,16 +158,42 @@ static size_t build_ringbuf_output(struct xbpf_insn *p)
 	return emit_end(p, n);
 }
 
+#define LPM_PREFIXES 1000
 static const struct workload workloads[] = {
-	{"empty", XBPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, build_empty},
-	{"array_inc", XBPF_MAP_TYPE_ARRAY, 4, 8, 64, OPS, build_array_inc},
-	{"hash_update", XBPF_MAP_TYPE_HASH, 8, 8, 1024, OPS, build_hash_update},
-	{"hash_lookup_update", XBPF_MAP_TYPE_HASH, 8, 8, 1024, 2 * OPS,
+	{"empty", XBPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 0, build_empty},
+	{"array_inc", XBPF_MAP_TYPE_ARRAY, 4, 8, 64, 0, OPS, build_array_inc},
+	{"hash_update", XBPF_MAP_TYPE_HASH, 8, 8, 1024, 0, OPS, build_hash_update},
+	{"hash_lookup_update", XBPF_MAP_TYPE_HASH, 8, 8, 1024, 0, 2 * OPS,
 	 build_hash_lookup_update},
-	{"lru_update", XBPF_MAP_TYPE_LRU_HASH, 8, 8, 1024, OPS, build_lru_update},
-	{"ringbuf_output", XBPF_MAP_TYPE_RINGBUF, 0, 0, 64u << 20, OPS, build_ringbuf_output},
+	{"lru_update", XBPF_MAP_TYPE_LRU_HASH, 8, 8, 1024, 0, OPS, build_lru_update},
+	{"lpm_lookup", XBPF_MAP_TYPE_LPM_TRIE, 8, 8, 1024, XBPF_F_NO_PREALLOC, OPS,
+	 build_lpm_lookup},
+	{"ringbuf_output", XBPF_MAP_TYPE_RINGBUF, 0, 0, 64u << 20, 0, OPS,
+	 build_ringbuf_output},
 };
 #define NW (sizeof workloads / sizeof workloads[0])
+
+/* The i-th key put in w's map before the run (8 bytes); false past the last. Hash maps:
+ * keys 0..OPS-1, so updates hit existing keys. LPM: every prefix /8../32 of the looked-up
+ * addresses 10.0.0.0-15 (so each lookup walks a deep path), then pseudo-random prefixes
+ * of 10/8 up to LPM_PREFIXES. */
+static bool prefill_key(const struct workload *w, uint32_t i, uint8_t key[8])
+{
+	if (w->type == XBPF_MAP_TYPE_HASH || w->type == XBPF_MAP_TYPE_LRU_HASH) {
+		uint64_t k = i;
+		memcpy(key, &k, 8);
+		return i < OPS;
+	}
+	if (w->type != XBPF_MAP_TYPE_LPM_TRIE || i >= LPM_PREFIXES)
+		return false;
+	uint32_t plen = 8 + i % 25, h = i * 2654435761u;
+	uint8_t d[4] = {10, 0, 0, (uint8_t)(i / 25)};
+	if (i >= 25 * OPS)
+		d[1] = (uint8_t)(h >> 8), d[2] = (uint8_t)(h >> 16), d[3] = (uint8_t)(h >> 24);
+	memcpy(key, &plen, 4);
+	memcpy(key + 4, d, 4);
+	return true;
+}
 
 /* CPU time of this thread: the machine may be shared, and the kernel's test_run timer
  * likewise leaves out the time its loop spends rescheduled. */
@@ -169,13 +204,12 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* Fill hash maps with keys 0..OPS-1 so updates hit existing keys. */
+/* Put w's prefill keys in its map (value = a counter). */
 static void prefill_xbpf(struct xbpf_map *m, const struct workload *w)
 {
-	if (w->type != XBPF_MAP_TYPE_HASH && w->type != XBPF_MAP_TYPE_LRU_HASH)
-		return;
-	for (uint64_t k = 0; k < OPS; k++)
-		xbpf_map__update_elem(m, &k, &k, XBPF_ANY);
+	uint8_t key[8];
+	for (uint64_t i = 0; prefill_key(w, (uint32_t)i, key); i++)
+		xbpf_map__update_elem(m, key, &i, XBPF_ANY);
 }
 
 /* ns per run in xbpf with `engine`, or -1 when the program cannot run there. */
@@ -184,7 +218,8 @@ static double run_xbpf(struct xbpf_vm *vm, const struct workload *w, enum xbpf_e
 {
 	struct xbpf_insn insns[MAXI];
 	size_t n = w->build(insns);
-	struct xbpf_map *m = xbpf_map__create(w->type, w->ks, w->vs, w->max, NULL);
+	struct xbpf_map_create_opts mo = {.sz = sizeof mo, .map_flags = w->flags};
+	struct xbpf_map *m = xbpf_map__create(w->type, w->ks, w->vs, w->max, &mo);
 	if (!m)
 		return -1;
 	prefill_xbpf(m, w);
@@ -213,12 +248,13 @@ static double run_kernel(const struct workload *w, unsigned runs)
 {
 	struct xbpf_insn insns[MAXI];
 	size_t n = w->build(insns);
-	int fd = bpf_map_create((enum bpf_map_type)w->type, NULL, w->ks, w->vs, w->max, NULL);
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = w->flags);
+	int fd = bpf_map_create((enum bpf_map_type)w->type, NULL, w->ks, w->vs, w->max, &mo);
 	if (fd < 0)
 		return -1;
-	if (w->type == XBPF_MAP_TYPE_HASH || w->type == XBPF_MAP_TYPE_LRU_HASH)
-		for (uint64_t k = 0; k < OPS; k++)
-			bpf_map_update_elem(fd, &k, &k, BPF_ANY);
+	uint8_t key[8];
+	for (uint64_t i = 0; prefill_key(w, (uint32_t)i, key); i++)
+		bpf_map_update_elem(fd, key, &i, BPF_ANY);
 	for (size_t i = 0; i < n; i++)
 		if (insns[i].code == (XBPF_LD | XBPF_DW | XBPF_IMM) &&
 		    insns[i].src_reg == XBPF_PSEUDO_MAP_IDX) {

@@ -9,4 +9,5 @@
 #include "helpers.h"
 #include "testrun.h"
 #include "verifier.h"
+#include "runner.h"
 #endif

@@ -130,22 +130,28 @@ static uint64_t h_perf_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4
 	return (uint64_t)map_perf_event_output(m, r3, rc->cpu, (const void *)(uintptr_t)r4, r5);
 }
 
+/* bpf_spin_lock / bpf_spin_unlock (struct bpf_spin_lock *): an aligned writable word. */
+static uint64_t spin_op(struct xbpf_run_ctx *rc, const char *name, uint64_t r1, bool lock)
+{
+	if ((r1 & 3) || !MEM_OK(rc, name, 1, r1, 4, true))
+		return HLP_ERR(EFAULT);
+	if (lock)
+		map_lock((map_lock_t *)(uintptr_t)r1);
+	else
+		map_unlock((map_lock_t *)(uintptr_t)r1);
+	return 0;
+}
+
 static uint64_t h_spin_lock(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			    struct xbpf_run_ctx *rc)
 {
-	if ((r1 & 3) || !MEM_OK(rc, "bpf_spin_lock", 1, r1, 4, true))
-		return HLP_ERR(EFAULT);
-	map_lock((map_lock_t *)(uintptr_t)r1);
-	return 0;
+	return spin_op(rc, "bpf_spin_lock", r1, true);
 }
 
 static uint64_t h_spin_unlock(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			      struct xbpf_run_ctx *rc)
 {
-	if ((r1 & 3) || !MEM_OK(rc, "bpf_spin_unlock", 1, r1, 4, true))
-		return HLP_ERR(EFAULT);
-	map_unlock((map_lock_t *)(uintptr_t)r1);
-	return 0;
+	return spin_op(rc, "bpf_spin_unlock", r1, false);
 }
 
 static uint64_t h_rb_output(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,

@@ -180,44 +180,37 @@ static long strtoull_common(const char *buf, size_t len, uint64_t flags,
 	return (long)(consumed + (size_t)(p + n - str));
 }
 
-static bool strtox_args_ok(struct xbpf_run_ctx *rc, const char *name, uint64_t buf,
-			   uint64_t len, uint64_t res)
+/* bpf_strtol / bpf_strtoul (const char *buf, size_t buf_len, u64 flags, [unsigned] long
+ * *res): the characters parsed, *res set; -ERANGE when the value does not fit a long,
+ * -EINVAL for a '-' sign in the unsigned form. */
+static uint64_t strtox(struct xbpf_run_ctx *rc, const char *name, uint64_t buf, uint64_t len,
+		       uint64_t flags, uint64_t res, bool is_signed)
 {
-	return hlp_mem_ok(rc, name, 1, buf, len, false) && hlp_mem_ok(rc, name, 4, res, 8, true);
+	if (!hlp_mem_ok(rc, name, 1, buf, len, false) || !hlp_mem_ok(rc, name, 4, res, 8, true))
+		return HLP_ERR(EFAULT);
+	unsigned long long v;
+	bool neg;
+	long n = strtoull_common((const char *)(uintptr_t)buf, len, flags, &v, &neg);
+	if (n < 0)
+		return (uint64_t)n;
+	if (is_signed && (neg ? (long long)-v > 0 : (long long)v < 0))
+		return HLP_ERR(ERANGE);
+	if (!is_signed && neg)
+		return HLP_ERR(EINVAL);
+	*(uint64_t *)(uintptr_t)res = neg ? -v : v;
+	return (uint64_t)n;
 }
 
-/* (const char *buf, size_t buf_len, u64 flags, long *res) */
 uint64_t hlp_strtol(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 		    struct xbpf_run_ctx *rc)
 {
-	if (!strtox_args_ok(rc, "bpf_strtol", r1, r2, r4))
-		return HLP_ERR(EFAULT);
-	unsigned long long v;
-	bool neg;
-	long n = strtoull_common((const char *)(uintptr_t)r1, r2, r3, &v, &neg);
-	if (n < 0)
-		return (uint64_t)n;
-	if (neg ? (long long)-v > 0 : (long long)v < 0)
-		return HLP_ERR(ERANGE);
-	*(int64_t *)(uintptr_t)r4 = neg ? (int64_t)-v : (int64_t)v;
-	return (uint64_t)n;
+	return strtox(rc, "bpf_strtol", r1, r2, r3, r4, true);
 }
 
-/* (const char *buf, size_t buf_len, u64 flags, unsigned long *res) */
 uint64_t hlp_strtoul(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 		     struct xbpf_run_ctx *rc)
 {
-	if (!strtox_args_ok(rc, "bpf_strtoul", r1, r2, r4))
-		return HLP_ERR(EFAULT);
-	unsigned long long v;
-	bool neg;
-	long n = strtoull_common((const char *)(uintptr_t)r1, r2, r3, &v, &neg);
-	if (n < 0)
-		return (uint64_t)n;
-	if (neg)
-		return HLP_ERR(EINVAL);
-	*(uint64_t *)(uintptr_t)r4 = v;
-	return (uint64_t)n;
+	return strtox(rc, "bpf_strtoul", r1, r2, r3, r4, false);
 }
 
 /* ---- bpf_loop ----------------------------------------------------------------------------- */

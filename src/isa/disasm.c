@@ -175,22 +175,27 @@ static void lddw(struct dbuf *b, const struct dctx *c, size_t pc, const struct x
 		put(b, " ll");
 }
 
-static void k_call(struct dbuf *b, const struct dctx *c, const struct isa_op *row, size_t pc,
-		   const struct xbpf_insn *in)
+/* A call in either syntax: helper (kernel syntax: bpftool's "call name#id" when the VM
+ * names it; a negative number alone means a local call, as llvm-objdump prints it), local
+ * call, kfunc, callx (kernel "callx rN" / "callx imm rN"; uBPF the conformance encoding
+ * "call %rN" / LLVM's "callx %rN"). */
+static void call_insn(struct dbuf *b, const struct dctx *c, const struct isa_op *row,
+		      size_t pc, const struct xbpf_insn *in)
 {
-	const char *name;
+	bool k = is_kernel(c);
+	const char *name = NULL;
 	switch (row->form) {
 	case FORM_CALL:
-		name = (c->vm && in->imm >= 0) ? xbpf_vm__helper_name(c->vm, (uint32_t)in->imm)
-					       : NULL;
+		if (k && c->vm && in->imm >= 0)
+			name = xbpf_vm__helper_name(c->vm, (uint32_t)in->imm);
 		if (name)
 			put(b, "call %s#%" PRId32, name, in->imm);
 		else
 			put(b, "call %s%" PRId32, in->imm < 0 ? "helper " : "", in->imm);
 		break;
 	case FORM_CALL_LOCAL:
-		put(b, "call ");
-		if (!has_label(c, isa_target(XOP_CALL_LOCAL, in, pc)))
+		put(b, k ? "call " : "call local ");
+		if (k && !has_label(c, isa_target(XOP_CALL_LOCAL, in, pc)))
 			put(b, "pc");
 		target(b, c, pc, in->imm);
 		break;
@@ -199,14 +204,14 @@ static void k_call(struct dbuf *b, const struct dctx *c, const struct isa_op *ro
 		break;
 	default: /* FORM_CALLX */
 		if (in->imm)
-			put(b, "callx imm r%" PRId32, in->imm);
+			put(b, k ? "callx imm r%" PRId32 : "callx %%r%" PRId32, in->imm);
 		else
-			put(b, "callx r%u", in->dst_reg);
+			put(b, k ? "callx r%u" : "call %%r%u", in->dst_reg);
 		break;
 	}
 }
 
-/* Kernel syntax, one valid instruction. */
+/* Kernel syntax, one valid instruction (not lddw, calls or exit: disasm_one). */
 static void kernel_insn(struct dbuf *b, const struct dctx *c, uint16_t op, size_t pc)
 {
 	const struct isa_op *row = &isa_table[op];
@@ -248,9 +253,6 @@ static void kernel_insn(struct dbuf *b, const struct dctx *c, uint16_t op, size_
 	case FORM_ATOMIC:
 		k_atomic(b, c, row, in);
 		break;
-	case FORM_LDDW:
-		lddw(b, c, pc, in);
-		break;
 	case FORM_LDABS:
 		put(b, "r0 = *(%s *)skb[%" PRId32 "]", row->ksym, in->imm);
 		break;
@@ -276,42 +278,12 @@ static void kernel_insn(struct dbuf *b, const struct dctx *c, uint16_t op, size_
 		    w ? 'w' : 'r', in->src_reg);
 		target(b, c, pc, in->off);
 		break;
-	case FORM_CALL:
-	case FORM_CALL_LOCAL:
-	case FORM_CALL_KFUNC:
-	case FORM_CALLX:
-		k_call(b, c, row, pc, in);
-		break;
-	default: /* FORM_EXIT */
-		put(b, "exit");
+	default: /* lddw, calls and exit: disasm_one() */
 		break;
 	}
 }
 
-static void ubpf_call(struct dbuf *b, const struct dctx *c, const struct isa_op *row,
-		      size_t pc, const struct xbpf_insn *in)
-{
-	switch (row->form) {
-	case FORM_CALL: /* a negative number alone means a local call (llvm-objdump) */
-		put(b, "call %s%" PRId32, in->imm < 0 ? "helper " : "", in->imm);
-		break;
-	case FORM_CALL_LOCAL:
-		put(b, "call local ");
-		target(b, c, pc, in->imm);
-		break;
-	case FORM_CALL_KFUNC:
-		put(b, "call kfunc %" PRId32, in->imm);
-		break;
-	default: /* FORM_CALLX: conformance encoding "call %rN", LLVM's "callx %rN" */
-		if (in->imm)
-			put(b, "callx %%r%" PRId32, in->imm);
-		else
-			put(b, "call %%r%u", in->dst_reg);
-		break;
-	}
-}
-
-/* uBPF syntax, one valid instruction. */
+/* uBPF syntax, one valid instruction (not lddw, calls or exit: disasm_one). */
 static void ubpf_insn(struct dbuf *b, const struct dctx *c, uint16_t op, size_t pc)
 {
 	const struct isa_op *row = &isa_table[op];
@@ -345,9 +317,6 @@ static void ubpf_insn(struct dbuf *b, const struct dctx *c, uint16_t op, size_t 
 		memref(b, c, in->dst_reg, in->off);
 		put(b, ", %%r%u", in->src_reg);
 		break;
-	case FORM_LDDW:
-		lddw(b, c, pc, in);
-		break;
 	case FORM_LDABS:
 		put(b, "%s %" PRId32, row->ubpf, in->imm);
 		break;
@@ -369,14 +338,7 @@ static void ubpf_insn(struct dbuf *b, const struct dctx *c, uint16_t op, size_t 
 		put(b, "%s %%r%u, %%r%u, ", row->ubpf, in->dst_reg, in->src_reg);
 		target(b, c, pc, in->off);
 		break;
-	case FORM_CALL:
-	case FORM_CALL_LOCAL:
-	case FORM_CALL_KFUNC:
-	case FORM_CALLX:
-		ubpf_call(b, c, row, pc, in);
-		break;
-	default: /* FORM_EXIT */
-		put(b, "exit");
+	default: /* lddw, calls and exit: disasm_one() */
 		break;
 	}
 }
@@ -406,10 +368,27 @@ static int disasm_one(const struct dctx *c, size_t idx, struct dbuf *b)
 		put(b, ".insn 0x%016" PRIx64, isa_insn_word(&c->insns[idx]));
 		return -EINVAL;
 	}
-	if (is_kernel(c))
-		kernel_insn(b, c, (uint16_t)op, idx);
-	else
-		ubpf_insn(b, c, (uint16_t)op, idx);
+	const struct isa_op *row = &isa_table[op];
+	const struct xbpf_insn *in = &c->insns[idx];
+	switch (row->form) {   /* the forms both syntaxes print with one function */
+	case FORM_LDDW:
+		lddw(b, c, idx, in);
+		break;
+	case FORM_CALL:
+	case FORM_CALL_LOCAL:
+	case FORM_CALL_KFUNC:
+	case FORM_CALLX:
+		call_insn(b, c, row, idx, in);
+		break;
+	case FORM_EXIT:
+		put(b, "exit");
+		break;
+	default:
+		if (is_kernel(c))
+			kernel_insn(b, c, (uint16_t)op, idx);
+		else
+			ubpf_insn(b, c, (uint16_t)op, idx);
+	}
 	return 0;
 }
 

@@ -13,8 +13,16 @@
  *    instruction;
  *  - constants a source register is known to hold inside a block (so `r2 = 5; r1 += r2`
  *    becomes an immediate operand), and stack accesses proven in bounds.
+ *
+ * Cost: the analysis runs at every load, so it is a few linear passes that look facts
+ * up rather than decide them: a per-operation table (struct opfacts, built once per
+ * process), one scan marking leaders, blocks built in one pass with their uses and
+ * definitions, reachability and the liveness fixpoint over blocks (not instructions),
+ * one backward walk per reachable block (live_out, dead definitions), and one forward
+ * pass for fusions, constants and function facts.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include "jit.h"
 
@@ -44,101 +52,164 @@ static bool is_cmpxchg(uint16_t op)
 	return op == XOP_ATOMIC32_CMPXCHG || op == XOP_ATOMIC64_CMPXCHG;
 }
 
-/* Registers instruction i reads (uses) and writes (defs), for liveness. */
-static void use_def(const struct jit_ctx *c, const uint16_t *func_live_in, size_t i,
-		    uint16_t *use, uint16_t *def)
+/* Facts of each operation, from the instruction table once per process (so the passes
+ * below look them up instead of deciding per instruction): its form, flags, and which
+ * registers it reads and writes as patterns of P_* (resolved against dst/src per
+ * instruction; a local call and exit are resolved by use_def()). */
+enum { P_DST = 1, P_SRC = 2, P_R0 = 4, P_ARGS = 8 };
+enum { OF_JUMP = 1, OF_COND = 2, OF_ENDS = 4, OF_PURE = 8, OF_NOPABLE = 16, OF_LDX = 32,
+       OF_FUSE = 64 /* may start a fusion */, OF_XSRC = 128 /* ALU_X/JCOND_X */ };
+enum { OF2_HELPER = 1 /* call/callx */, OF2_CALL = 2 /* any call */,
+       OF2_RC = 4 /* always needs the run context */, OF2_MEM = 8 /* ldx/st/stx/atomic */ };
+/* What a constant-tracking step learns: dst = imm, (u32)imm, src's value, (u32)src's. */
+enum { CK_NONE, CK_IMM, CK_IMM32, CK_SRC, CK_SRC32 };
+struct opfacts {
+	uint8_t form, flags, use, def;
+	uint8_t flags2, ck;
+	/* use/def resolved without branches: fixed registers, and all-ones masks selecting
+	 * 1 << dst and 1 << src */
+	uint16_t ufix, dfix;
+	uint16_t udst, usrc, ddst, dsrc;
+};
+static struct opfacts opf[XOP__COUNT];
+static pthread_once_t opf_once = PTHREAD_ONCE_INIT;
+
+static struct opfacts op_facts(uint16_t op)
 {
-	const struct vm_dinsn *d = &c->code[i];
-	uint16_t u = 0, w = 0, D = (uint16_t)(1u << d->dst), S = (uint16_t)(1u << d->src);
-	switch (isa_table[d->op].form) {
-	case FORM_ALU_K: u = is_mov(d->op) ? 0 : D; w = D; break;
-	case FORM_ALU_X: u = (uint16_t)((is_mov(d->op) ? 0 : D) | S); w = D; break;
-	case FORM_NEG: case FORM_END: u = D; w = D; break;
-	case FORM_MOVSX: u = S; w = D; break;
-	case FORM_LDX: u = S; w = D; break;
-	case FORM_ST: u = D; break;
-	case FORM_STX: u = D | S; break;
+	struct opfacts o = {isa_table[op].form, 0, 0, 0};
+	uint8_t u = 0, w = 0;
+	switch (o.form) {
+	case FORM_ALU_K: u = is_mov(op) ? 0 : P_DST; w = P_DST; break;
+	case FORM_ALU_X: u = (uint8_t)((is_mov(op) ? 0 : P_DST) | P_SRC); w = P_DST; break;
+	case FORM_NEG: case FORM_END: u = P_DST; w = P_DST; break;
+	case FORM_MOVSX: u = P_SRC; w = P_DST; break;
+	case FORM_LDX: u = P_SRC; w = P_DST; break;
+	case FORM_ST: u = P_DST; break;
+	case FORM_STX: u = P_DST | P_SRC; break;
 	case FORM_ATOMIC:
-		u = D | S;
-		if (is_atomic_fetch(d->op))
-			w = S;
-		if (is_cmpxchg(d->op)) {
-			u |= 1;
-			w = 1;
+		u = P_DST | P_SRC;
+		if (is_atomic_fetch(op))
+			w = P_SRC;
+		if (is_cmpxchg(op)) {
+			u |= P_R0;
+			w = P_R0;
 		}
 		break;
-	case FORM_LDDW: w = D; break;
-	case FORM_LDABS: w = 1; break;
-	case FORM_LDIND: u = S; w = 1; break;
-	case FORM_JCOND_K: u = D; break;
-	case FORM_JCOND_X: u = D | S; break;
-	case FORM_CALL: u = ARG_REGS; w = 1; break;
-	case FORM_CALLX: u = ARG_REGS | S; w = 1; break;
-	case FORM_CALL_LOCAL: {
-		/* The callee sees every register of the caller; r6-r9 come back unchanged and
-		 * r0-r5 may or may not be rewritten: nothing is killed. */
-		unsigned f = 0;
-		while (f < c->prog->func_cnt && c->prog->funcs[f].start != (uint32_t)d->off)
-			f++;
-		u = (uint16_t)((f < c->prog->func_cnt && func_live_in ? func_live_in[f] : ALL_REGS) |
-			       ARG_REGS);
-		break;
-	}
-	case FORM_EXIT: u = c->ins[i].func == 0 ? 1 : 0x3f; break;
+	case FORM_LDDW: w = P_DST; break;
+	case FORM_LDABS: w = P_R0; break;
+	case FORM_LDIND: u = P_SRC; w = P_R0; break;
+	case FORM_JCOND_K: u = P_DST; break;
+	case FORM_JCOND_X: u = P_DST | P_SRC; break;
+	case FORM_CALL: u = P_ARGS; w = P_R0; break;
+	case FORM_CALLX: u = P_ARGS | P_SRC; w = P_R0; break;
 	default: break;
 	}
-	*use = u;
-	*def = w;
+	o.use = u;
+	o.def = w;
+	bool jump = isa_is_jump(op);
+	o.flags = (uint8_t)((jump ? OF_JUMP : 0) | (is_cond_jump(op) ? OF_COND : 0) |
+			    (jump || o.form == FORM_CALL || o.form == FORM_CALLX ||
+			     o.form == FORM_CALL_LOCAL || o.form == FORM_EXIT ? OF_ENDS : 0) |
+			    (jump && o.form != FORM_CALL_KFUNC ? OF_NOPABLE : 0));
+	switch (o.form) {
+	case FORM_ALU_K: case FORM_ALU_X: case FORM_NEG: case FORM_END: case FORM_MOVSX:
+	case FORM_LDDW:
+		o.flags |= OF_PURE;
+		break;
+	default:
+		break;
+	}
+	if (o.form == FORM_LDX)
+		o.flags |= OF_LDX;
+	if (o.form == FORM_ALU_X || o.form == FORM_JCOND_X)
+		o.flags |= OF_XSRC;
+	if (op == XOP_LSH64_K || op == XOP_MOV64_X || is_cond_jump(op))
+		o.flags |= OF_FUSE;
+	bool helper = o.form == FORM_CALL || o.form == FORM_CALLX;
+	o.flags2 = (uint8_t)((helper ? OF2_HELPER : 0) |
+			     (helper || o.form == FORM_CALL_LOCAL ? OF2_CALL | OF2_RC : 0) |
+			     (o.form == FORM_LDABS || o.form == FORM_LDIND ||
+			      o.form == FORM_CALL_KFUNC ? OF2_RC : 0) |
+			     (o.form == FORM_LDX || o.form == FORM_ST || o.form == FORM_STX ||
+			      o.form == FORM_ATOMIC ? OF2_MEM : 0));
+	o.ck = op == XOP_MOV64_K || op == XOP_LDDW ? CK_IMM : op == XOP_MOV32_K ? CK_IMM32 :
+	       op == XOP_MOV64_X ? CK_SRC : op == XOP_MOV32_X ? CK_SRC32 : CK_NONE;
+	return o;
 }
 
-/* Successors of instruction i; returns their count (0-2). */
-static int successors(const struct jit_ctx *c, size_t i, size_t succ[2])
+static uint16_t fixed_regs(uint8_t p)
+{
+	return (uint16_t)((p & P_R0 ? 1u : 0) | (p & P_ARGS ? ARG_REGS : 0));
+}
+
+static void opf_init(void)
+{
+	for (unsigned op = 0; op < XOP__COUNT; op++) {
+		struct opfacts *o = &opf[op];
+		*o = op_facts((uint16_t)op);
+		o->ufix = o->form == FORM_CALL_LOCAL ? ALL_REGS | ARG_REGS : fixed_regs(o->use);
+		o->dfix = fixed_regs(o->def);
+		bool local = o->form == FORM_CALL_LOCAL;
+		o->udst = o->use & P_DST && !local ? 0xffff : 0;
+		o->usrc = o->use & P_SRC && !local ? 0xffff : 0;
+		o->ddst = o->def & P_DST ? 0xffff : 0;
+		o->dsrc = o->def & P_SRC ? 0xffff : 0;
+	}
+}
+
+/* Registers instruction i reads (uses) and writes (defs), for liveness. A local call:
+ * the callee sees every register of the caller; r6-r9 come back unchanged and r0-r5 may
+ * or may not be rewritten: it reads all, kills nothing (the liveness refines what it
+ * reads with the callee's live-in). */
+static inline void use_def(const struct jit_ctx *c, size_t i, const struct opfacts *o,
+			   uint16_t *use, uint16_t *def)
 {
 	const struct vm_dinsn *d = &c->code[i];
-	uint8_t f = isa_table[d->op].form;
-	if (f == FORM_EXIT || f == FORM_CALL_KFUNC)
-		return 0;
-	if (f == FORM_JA || f == FORM_JA32) {
-		succ[0] = (size_t)d->off;
-		return 1;
-	}
-	int n = 0;
-	size_t next = i + jit_slots(d);
-	if (next < c->n)
-		succ[n++] = next;
-	if (is_cond_jump(d->op))
-		succ[n++] = (size_t)d->off;
-	return n;
+	uint16_t dst = (uint16_t)(1u << d->dst), src = (uint16_t)(1u << d->src);
+	*use = (uint16_t)(o->ufix | (o->udst & dst) | (o->usrc & src));
+	*def = (uint16_t)(o->dfix | (o->ddst & dst) | (o->dsrc & src));
+	if (__builtin_expect(o->form == FORM_EXIT, 0))
+		*use = c->ins[i].func == 0 ? 1 : 0x3f;
 }
 
-static int mark_reachable(struct jit_ctx *c)
+static int callee_index(const struct jit_ctx *c, size_t i)
 {
-	size_t *stack = malloc((c->n + 1) * sizeof *stack), top = 0;
-	if (!stack)
-		return -ENOMEM;
-	for (unsigned f = 0; f < c->prog->func_cnt; f++) {
-		size_t s = c->prog->funcs[f].start;
-		if (s < c->n && !(c->ins[s].flags & JI_REACH)) {
-			c->ins[s].flags |= JI_REACH;
-			stack[top++] = s;
-		}
+	unsigned lo = 0, hi = c->prog->func_cnt;
+	uint32_t t = (uint32_t)c->code[i].off;
+	while (lo < hi) { /* funcs are sorted by start */
+		unsigned mid = (lo + hi) / 2;
+		if (c->prog->funcs[mid].start < t)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	while (top) {
-		size_t i = stack[--top], succ[2];
-		int k = successors(c, i, succ);
-		for (int j = 0; j < k; j++) {
-			if (succ[j] < c->n && !(c->ins[succ[j]].flags & JI_REACH)) {
-				c->ins[succ[j]].flags |= JI_REACH;
-				stack[top++] = succ[j];
-			}
-		}
-	}
-	free(stack);
-	return 0;
+	return lo < c->prog->func_cnt && c->prog->funcs[lo].start == t ? (int)lo : -1;
 }
 
-/* Functions, jump targets, leaders and block slot counts. */
-static void mark_blocks(struct jit_ctx *c)
+static void mark_safe_mem(struct jit_ctx *c, size_t i, uint8_t f);
+
+/* One pass over the valid instructions: jump targets and block leaders, lddw second
+ * slots, stack accesses proven in bounds. */
+static void scan(struct jit_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vm_dinsn *d = &c->code[i];
+		if (d->op == XOP_INVALID)
+			continue;
+		const struct opfacts *o = &opf[d->op];
+		if ((o->flags & OF_JUMP) && (size_t)d->off < c->n)
+			c->ins[d->off].flags |= JI_TARGET | JI_LEADER;
+		if ((o->flags & OF_ENDS) && i + 1 < c->n)
+			c->ins[i + 1].flags |= JI_LEADER;
+		if (d->op == XOP_LDDW && i + 1 < c->n)
+			c->ins[i + 1].flags |= JI_SKIP;
+		if (o->flags2 & OF2_MEM)
+			mark_safe_mem(c, i, o->form);
+	}
+}
+
+/* The function of every instruction; function entries are leaders. */
+static void mark_funcs_of(struct jit_ctx *c)
 {
 	const struct xbpf_prog *p = c->prog;
 	for (unsigned f = 0; f < p->func_cnt; f++) {
@@ -147,20 +218,11 @@ static void mark_blocks(struct jit_ctx *c)
 		if (p->funcs[f].start < c->n)
 			c->ins[p->funcs[f].start].flags |= JI_LEADER;
 	}
-	for (size_t i = 0; i < c->n; i++) {
-		const struct vm_dinsn *d = &c->code[i];
-		if (d->op == XOP_INVALID)
-			continue;
-		uint8_t f = isa_table[d->op].form;
-		bool ends = isa_is_jump(d->op) || f == FORM_CALL || f == FORM_CALLX ||
-			    f == FORM_CALL_LOCAL || f == FORM_EXIT;
-		if (isa_is_jump(d->op) && (size_t)d->off < c->n)
-			c->ins[d->off].flags |= JI_TARGET | JI_LEADER;
-		if (ends && i + 1 < c->n)
-			c->ins[i + 1].flags |= JI_LEADER;
-		if (d->op == XOP_LDDW && i + 1 < c->n)
-			c->ins[i + 1].flags |= JI_SKIP;
-	}
+}
+
+/* Block slot counts (after scan() marked the leaders). */
+static void count_slots(struct jit_ctx *c)
+{
 	size_t leader = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->ins[i].flags & JI_LEADER)
@@ -170,118 +232,258 @@ static void mark_blocks(struct jit_ctx *c)
 	}
 }
 
-/* Per-instruction facts the liveness fixpoint reads on every round, computed once. */
-struct live_node {
-	uint32_t succ[2];
+/* Reachability and liveness work on blocks: a leader, or the instruction after one that
+ * does not simply fall through, up to the next such start. Each block's successors and
+ * upward-exposed uses (gen) and definitions (kill) are computed once; reachability is a
+ * walk over blocks from the function entries; the liveness fixpoint runs over blocks,
+ * then one backward walk per reachable block gives every instruction's live_out. A local
+ * call ends its block; what it reads (the callee's live-in, which the fixpoint refines,
+ * and r1-r5) is applied at the block's end. */
+struct blk {
+	uint32_t first, last;      /* instruction range */
+	uint32_t succ[2];          /* successor blocks */
 	uint8_t nsucc;
-	int16_t callee;            /* local call: the callee's function index, else -1 */
-	uint16_t use, def;
+	uint8_t reach;
+	int16_t callee;            /* ends with a local call to this function (-2: none) */
+	uint16_t gen, kill, in, out;
 };
 
-static int callee_index(const struct jit_ctx *c, size_t i)
+static uint16_t call_use(const struct blk *b, const uint16_t *func_in)
 {
-	unsigned f = 0;
-	while (f < c->prog->func_cnt && c->prog->funcs[f].start != (uint32_t)c->code[i].off)
-		f++;
-	return f < c->prog->func_cnt ? (int)f : -1;
+	if (b->callee == -2)
+		return 0;
+	return (uint16_t)((b->callee >= 0 ? func_in[b->callee] : ALL_REGS) | ARG_REGS);
 }
 
-/* The reachable instructions in reverse order, with their successors and use/def sets. */
-static size_t live_nodes(const struct jit_ctx *c, struct live_node *nd, uint32_t *order)
+/* Successor instructions of the last instruction i of a block; returns their count. */
+static int successors(const struct jit_ctx *c, size_t i, uint32_t succ[2])
 {
-	size_t cnt = 0;
-	for (size_t i = c->n; i-- > 0;) {
-		if (!(c->ins[i].flags & JI_REACH) || c->code[i].op == XOP_INVALID)
-			continue;
-		struct live_node *x = &nd[i];
-		size_t succ[2];
-		x->nsucc = (uint8_t)successors(c, i, succ);
-		for (int j = 0; j < x->nsucc; j++)
-			x->succ[j] = (uint32_t)succ[j];
-		x->callee = -1;
-		if (isa_table[c->code[i].op].form == FORM_CALL_LOCAL)
-			x->callee = (int16_t)callee_index(c, i);
-		use_def(c, NULL, i, &x->use, &x->def);
-		order[cnt++] = (uint32_t)i;
+	const struct vm_dinsn *d = &c->code[i];
+	const struct opfacts *o = &opf[d->op];
+	if (o->form == FORM_EXIT || o->form == FORM_CALL_KFUNC)
+		return 0;
+	if (o->form == FORM_JA || o->form == FORM_JA32) {
+		succ[0] = (uint32_t)d->off;
+		return 1;
 	}
-	return cnt;
+	int n = 0;
+	size_t next = i + jit_slots(d);
+	if (next < c->n)
+		succ[n++] = (uint32_t)next;
+	if (o->flags & OF_COND)
+		succ[n++] = (uint32_t)d->off;
+	return n;
 }
 
-/* One backward round over the program; returns whether anything changed. */
-static bool live_round(struct jit_ctx *c, const struct live_node *nd, const uint32_t *order,
-		       size_t cnt, uint16_t *live_in, const uint16_t *func_in)
+/* Does instruction i (valid) end its block whatever follows? */
+static bool ends_block(const struct jit_ctx *c, size_t i, const struct opfacts *o)
 {
-	bool changed = false;
-	for (size_t k = 0; k < cnt; k++) {
-		size_t i = order[k];
-		const struct live_node *x = &nd[i];
-		uint16_t out = 0, use = x->use;
-		for (int j = 0; j < x->nsucc; j++)
-			out |= live_in[x->succ[j]];
-		if (isa_table[c->code[i].op].form == FORM_CALL_LOCAL)
-			use = (uint16_t)((x->callee >= 0 ? func_in[x->callee] : ALL_REGS) | ARG_REGS);
-		uint16_t in = (uint16_t)(use | (out & ~x->def));
-		if (out != c->ins[i].live_out || in != live_in[i]) {
-			c->ins[i].live_out = out;
-			live_in[i] = in;
-			changed = true;
+	return (o->flags & OF_ENDS) || o->form == FORM_CALL_KFUNC ||
+	       (o->flags & OF_NOPABLE && (size_t)c->code[i].off != i + 1);
+}
+
+/* Split the valid code into blocks; blk_of[i] = block starting at i. Returns the count. */
+static size_t make_blocks(const struct jit_ctx *c, struct blk *bl, uint32_t *blk_of)
+{
+	size_t nb = 0;
+	bool open = false;
+	struct blk *b = NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vm_dinsn *d = &c->code[i];
+		if (d->op == XOP_INVALID)
+			continue;
+		if (!open || (c->ins[i].flags & JI_LEADER)) {
+			b = &bl[nb];
+			*b = (struct blk){.first = (uint32_t)i, .callee = -2};
+			blk_of[i] = (uint32_t)nb++;
+			open = true;
+		}
+		const struct opfacts *o = &opf[d->op];
+		b->last = (uint32_t)i;
+		if (o->form == FORM_CALL_LOCAL) {
+			b->callee = (int16_t)callee_index(c, i);
+			open = false;
+			continue;
+		}
+		/* upward-exposed uses and definitions, forwards */
+		uint16_t use, def;
+		use_def(c, i, o, &use, &def);
+		b->gen |= use & (uint16_t)~b->kill;
+		b->kill |= def;
+		if (ends_block(c, i, o))
+			open = false;
+	}
+	return nb;
+}
+
+/* Block of instruction t if one starts there, else -1 (t may be any index). */
+static int64_t block_at(const struct jit_ctx *c, const struct blk *bl, size_t nb,
+			const uint32_t *blk_of, uint32_t t)
+{
+	if (t >= c->n || c->code[t].op == XOP_INVALID)
+		return -1;
+	uint32_t k = blk_of[t];
+	return k < nb && bl[k].first == t ? (int64_t)k : -1;
+}
+
+/* Successor blocks, then reachability from every function entry: one forward sweep over
+ * the blocks, then a depth-first walk from the targets of backward jumps that the sweep
+ * had already passed; the instructions of reachable blocks get JI_REACH. */
+static void reach_blocks(struct jit_ctx *c, struct blk *bl, size_t nb, const uint32_t *blk_of,
+			 uint32_t *stack)
+{
+	size_t top = 0;
+	for (size_t k = 0; k < nb; k++) {
+		uint32_t s[2];
+		int ns = successors(c, bl[k].last, s), m = 0;
+		for (int j = 0; j < ns; j++) {
+			int64_t t = block_at(c, bl, nb, blk_of, s[j]);
+			if (t >= 0)
+				bl[k].succ[m++] = (uint32_t)t;
+		}
+		bl[k].nsucc = (uint8_t)m;
+	}
+	for (unsigned f = 0; f < c->prog->func_cnt; f++) {
+		int64_t k = block_at(c, bl, nb, blk_of, c->prog->funcs[f].start);
+		if (k >= 0)
+			bl[k].reach = 1;
+	}
+	for (size_t k = 0; k < nb; k++) {
+		if (!bl[k].reach)
+			continue;
+		for (int j = 0; j < bl[k].nsucc; j++) {
+			uint32_t t = bl[k].succ[j];
+			if (!bl[t].reach) {
+				bl[t].reach = 1;
+				if (t < k)
+					stack[top++] = t; /* behind the sweep: walk it below */
+			}
 		}
 	}
-	return changed;
+	while (top) {
+		const struct blk *b = &bl[stack[--top]];
+		for (int j = 0; j < b->nsucc; j++) {
+			uint32_t t = b->succ[j];
+			if (!bl[t].reach) {
+				bl[t].reach = 1;
+				stack[top++] = t;
+			}
+		}
+	}
+	for (size_t k = 0; k < nb; k++)
+		if (bl[k].reach)
+			for (uint32_t i = bl[k].first; i <= bl[k].last; i++)
+				if (c->code[i].op != XOP_INVALID)
+					c->ins[i].flags |= JI_REACH;
 }
 
-/* Backward liveness to a fixpoint across functions. */
-static int liveness(struct jit_ctx *c)
+/* Fixpoint over the reachable blocks, backwards, and the functions' live-ins. */
+static void blocks_fixpoint(const struct jit_ctx *c, struct blk *bl, size_t nb,
+			    const uint32_t *blk_of, uint16_t *func_in)
 {
 	unsigned nf = c->prog->func_cnt;
-	uint16_t *live_in = calloc(c->n + 1, sizeof *live_in);
-	uint16_t *func_in = calloc(nf + 1, sizeof *func_in);
-	size_t nd_cap, order_cap;
-	struct live_node *nd = jit_scratch_take(SCR_LIVE, (c->n + 1) * sizeof *nd, &nd_cap);
-	uint32_t *order = jit_scratch_take(SCR_ORDER, (c->n + 1) * sizeof *order, &order_cap);
-	int err = live_in && func_in && nd && order ? 0 : -ENOMEM;
-	size_t cnt = err ? 0 : live_nodes(c, nd, order);
-	for (bool changed = !err; changed;) {
-		changed = live_round(c, nd, order, cnt, live_in, func_in);
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (size_t k = nb; k-- > 0;) {
+			struct blk *b = &bl[k];
+			if (!b->reach)
+				continue;
+			uint16_t out = 0;
+			for (int j = 0; j < b->nsucc; j++)
+				out |= bl[b->succ[j]].in;
+			uint16_t in = (uint16_t)(b->gen | ((out | call_use(b, func_in)) & ~b->kill));
+			if (in != b->in || out != b->out) {
+				b->in = in;
+				b->out = out;
+				changed = true;
+			}
+		}
 		for (unsigned f = 0; f < nf; f++) {
-			uint32_t s = c->prog->funcs[f].start;
-			if (s < c->n && live_in[s] != func_in[f]) {
-				func_in[f] = live_in[s];
+			int64_t k = block_at(c, bl, nb, blk_of, c->prog->funcs[f].start);
+			if (k >= 0 && bl[k].in != func_in[f]) {
+				func_in[f] = bl[k].in;
 				changed = true;
 			}
 		}
 	}
+}
+
+static bool pure_def(const struct jit_ctx *c, size_t i, uint8_t flags);
+
+/* Dead definitions and jumps to the next instruction (i reachable, live_out known). */
+static void mark_dead(struct jit_ctx *c, const struct opfacts *o, size_t i)
+{
+	const struct vm_dinsn *d = &c->code[i];
+	struct jit_insn *in = &c->ins[i];
+	if (!(in->live_out >> d->dst & 1) && pure_def(c, i, o->flags))
+		in->flags |= JI_SKIP;
+	if ((o->flags & OF_NOPABLE) && (size_t)d->off == i + 1)
+		in->flags |= JI_NOP;
+}
+
+/* Every reachable instruction's live_out (and, on the way, its dead definition or jump
+ * to the next instruction), one backward walk per reachable block. */
+static void live_outs(struct jit_ctx *c, const struct blk *bl, size_t nb,
+		      const uint16_t *func_in)
+{
+	for (size_t k = 0; k < nb; k++) {
+		if (!bl[k].reach)
+			continue;
+		uint16_t live = bl[k].out;
+		for (size_t i = bl[k].last + 1; i-- > bl[k].first;) {
+			const struct vm_dinsn *d = &c->code[i];
+			if (d->op == XOP_INVALID)
+				continue;
+			const struct opfacts *o = &opf[d->op];
+			c->ins[i].live_out = live;
+			mark_dead(c, o, i);
+			uint16_t use, def;
+			use_def(c, i, o, &use, &def);
+			if (o->form == FORM_CALL_LOCAL)
+				use = call_use(&bl[k], func_in);
+			live = (uint16_t)(use | (live & ~def));
+		}
+	}
+}
+
+/* Reachability, then backward liveness to a fixpoint across functions, and main's
+ * live-in. */
+static int reach_and_liveness(struct jit_ctx *c)
+{
+	unsigned nf = c->prog->func_cnt;
+	uint16_t *func_in = calloc(nf + 1, sizeof *func_in);
+	size_t bl_cap, of_cap, st_cap;
+	struct blk *bl = jit_scratch_take(SCR_LIVE, (c->n + 1) * sizeof *bl, &bl_cap);
+	uint32_t *blk_of = jit_scratch_take(SCR_ORDER, (c->n + 1) * sizeof *blk_of, &of_cap);
+	uint32_t *stack = jit_scratch_take(SCR_REACH, (c->n + 1) * sizeof *stack, &st_cap);
+	int err = func_in && bl && blk_of && stack ? 0 : -ENOMEM;
 	if (!err) {
-		c->main_live_in = c->n ? live_in[c->prog->funcs[0].start] : 0;
+		size_t nb = make_blocks(c, bl, blk_of);
+		reach_blocks(c, bl, nb, blk_of, stack);
+		blocks_fixpoint(c, bl, nb, blk_of, func_in);
+		live_outs(c, bl, nb, func_in);
+		int64_t k0 = block_at(c, bl, nb, blk_of, c->prog->funcs[0].start);
+		c->main_live_in = k0 >= 0 ? bl[k0].in : 0;
 		/* zeroing a register at entry counts as writing it (it must be saved) */
 		c->fn[0].writes |= c->main_live_in & 0x3c0u;
 	}
-	free(live_in);
 	free(func_in);
-	jit_scratch_give(SCR_LIVE, nd, nd_cap);
-	jit_scratch_give(SCR_ORDER, order, order_cap);
+	jit_scratch_give(SCR_LIVE, bl, bl_cap);
+	jit_scratch_give(SCR_ORDER, blk_of, of_cap);
+	jit_scratch_give(SCR_REACH, stack, st_cap);
 	return err;
 }
-
 /* An instruction whose only effect is writing dst (and cannot fault). */
-static bool pure_def(const struct jit_ctx *c, size_t i)
+static bool pure_def(const struct jit_ctx *c, size_t i, uint8_t flags)
 {
-	const struct vm_dinsn *d = &c->code[i];
-	switch (isa_table[d->op].form) {
-	case FORM_ALU_K: case FORM_ALU_X: case FORM_NEG: case FORM_END: case FORM_MOVSX:
-	case FORM_LDDW:
+	if (flags & OF_PURE)
 		return true;
-	case FORM_LDX:
-		return !c->checks || (c->ins[i].flags & JI_SAFE_MEM);
-	default:
-		return false;
-	}
+	return (flags & OF_LDX) && (!c->checks || (c->ins[i].flags & JI_SAFE_MEM));
 }
 
-static void mark_safe_mem(struct jit_ctx *c, size_t i)
+static void mark_safe_mem(struct jit_ctx *c, size_t i, uint8_t f)
 {
 	const struct vm_dinsn *d = &c->code[i];
-	uint8_t f = isa_table[d->op].form;
 	if (f != FORM_LDX && f != FORM_ST && f != FORM_STX && f != FORM_ATOMIC)
 		return;
 	unsigned base = f == FORM_LDX ? d->src : d->dst, size = isa_mem_size(d->op);
@@ -292,8 +494,10 @@ static void mark_safe_mem(struct jit_ctx *c, size_t i)
 	c->ins[i].flags |= JI_SAFE_MEM;
 }
 
-static void mark_fusions(struct jit_ctx *c, size_t i)
+static void mark_fusions(struct jit_ctx *c, size_t i, uint8_t f, uint8_t flags)
 {
+	if (!(flags & OF_FUSE))
+		return;
 	const struct vm_dinsn *d = &c->code[i], *e = d + 1;
 	struct jit_insn *a = &c->ins[i], *b = a + 1;
 	if (i + 1 >= c->n || (a->flags & JI_SKIP) || (b->flags & (JI_SKIP | JI_TARGET)) ||
@@ -315,85 +519,119 @@ static void mark_fusions(struct jit_ctx *c, size_t i)
 		   (e->op == XOP_ADD64_X || (e->op == XOP_ADD64_K && !c->blind))) {
 		a->flags |= JI_FUSE_LEA;
 		b->flags |= JI_SKIP;
-	} else if (is_cond_jump(d->op) && (size_t)d->off == i + 2 &&
+	} else if ((f == FORM_JCOND_K || f == FORM_JCOND_X) && (size_t)d->off == i + 2 &&
 		   (e->op == XOP_JA || e->op == XOP_JA32)) {
 		a->flags |= JI_FUSE_JNOT;
 	}
 }
 
-/* Forward constant tracking inside blocks. */
-static void track_constants(struct jit_ctx *c)
+/* Forward constant tracking inside blocks, one instruction at a time (all of them, in
+ * order: leaders forget what is known). */
+struct consts {
+	uint16_t known;
+	int64_t val[XBPF_NREGS];
+};
+
+/* What the forward pass knows of one reachable instruction. */
+struct node {
+	const struct opfacts *o;
+	uint16_t use, def;
+};
+
+static void track_constant(struct jit_ctx *c, const struct node *x, size_t i, struct consts *k)
 {
-	uint16_t known = 0;
-	int64_t val[XBPF_NREGS] = {0};
-	for (size_t i = 0; i < c->n; i++) {
-		const struct vm_dinsn *d = &c->code[i];
-		struct jit_insn *in = &c->ins[i];
-		if (in->flags & JI_LEADER)
-			known = 0;
-		if (d->op == XOP_INVALID || !(in->flags & JI_REACH))
-			continue;
-		uint8_t f = isa_table[d->op].form;
-		if ((f == FORM_ALU_X || f == FORM_JCOND_X) && (known >> d->src & 1) && d->src != 10) {
-			in->flags |= JI_SRC_CONST;
-			in->cval = val[d->src];
-		}
-		uint16_t use, def;
-		if (f == FORM_CALL_LOCAL) {
-			known = 0;
-			continue;
-		}
-		use_def(c, NULL, i, &use, &def);
-		if (f == FORM_CALL || f == FORM_CALLX)
-			def = 0x3f;
-		known &= (uint16_t)~def;
-		int64_t v;
-		bool k = true;
-		if (d->op == XOP_MOV64_K || d->op == XOP_LDDW)
-			v = d->imm;
-		else if (d->op == XOP_MOV32_K)
-			v = (int64_t)(uint32_t)d->imm;
-		else if (d->op == XOP_MOV64_X && (in->flags & JI_SRC_CONST))
-			v = in->cval;
-		else if (d->op == XOP_MOV32_X && (in->flags & JI_SRC_CONST))
-			v = (int64_t)(uint32_t)in->cval;
-		else
-			k = false;
-		if (k) {
-			known |= (uint16_t)(1u << d->dst);
-			val[d->dst] = v;
-		}
+	const struct vm_dinsn *d = &c->code[i];
+	struct jit_insn *in = &c->ins[i];
+	const struct opfacts *o = x->o;
+	if ((o->flags & OF_XSRC) && (k->known >> d->src & 1) && d->src != 10) {
+		in->flags |= JI_SRC_CONST;
+		in->cval = k->val[d->src];
 	}
+	if (o->form == FORM_CALL_LOCAL) {
+		k->known = 0;
+		return;
+	}
+	k->known &= (uint16_t)~(o->flags2 & OF2_HELPER ? 0x3f : x->def);
+	int64_t v;
+	switch (o->ck) {
+	case CK_IMM: v = d->imm; break;
+	case CK_IMM32: v = (int64_t)(uint32_t)d->imm; break;
+	case CK_SRC: case CK_SRC32:
+		if (!(in->flags & JI_SRC_CONST))
+			return;
+		v = o->ck == CK_SRC ? in->cval : (int64_t)(uint32_t)in->cval;
+		break;
+	default: return;
+	}
+	k->known |= (uint16_t)(1u << d->dst);
+	k->val[d->dst] = v;
 }
 
-static void mark_funcs(struct jit_ctx *c)
+/* Program-wide facts gathered by mark_func() (kept out of struct jit_ctx while the
+ * pass runs, so that stores to them do not force the pass to reload its arrays). */
+struct progfacts {
+	bool uses_r10, calls_local, func_values;
+	/* the facts of function f so far (functions are contiguous: flushed when f changes) */
+	unsigned f;
+	uint16_t writes;
+	bool calls, needs_rc;
+};
+
+static void flush_func(struct jit_ctx *c, struct progfacts *pf)
 {
+	struct jit_func *fn = &c->fn[pf->f];
+	fn->writes |= pf->writes;
+	fn->calls |= pf->calls;
+	fn->needs_rc |= pf->needs_rc;
+	pf->writes = 0;
+	pf->calls = pf->needs_rc = false;
+}
+
+/* What function facts instruction i (reachable) contributes. */
+static void mark_func(struct jit_ctx *c, const struct node *x, size_t i, struct progfacts *pf)
+{
+	const struct vm_dinsn *d = &c->code[i];
+	const struct opfacts *o = x->o;
+	uint16_t iflags = c->ins[i].flags;
+	if (__builtin_expect(c->ins[i].func != pf->f, 0)) {
+		flush_func(c, pf);
+		pf->f = c->ins[i].func;
+	}
+	pf->uses_r10 |= (x->use >> 10) & 1;
+	pf->writes |= iflags & JI_SKIP ? 0 : x->def;
+	if (iflags & (JI_FUSE_ZEXT3 | JI_FUSE_SEXT3)) /* writes the copy's dst */
+		pf->writes |= (uint16_t)(1u << c->code[i + 1].dst);
+	pf->calls |= (o->flags2 & OF2_CALL) != 0;
+	pf->needs_rc |= (o->flags2 & OF2_RC) ||
+			((o->flags2 & OF2_MEM) && c->checks && !(iflags & JI_SAFE_MEM));
+	pf->calls_local |= o->form == FORM_CALL_LOCAL;
+	pf->func_values |= d->op == XOP_LDDW && d->src == XBPF_PSEUDO_FUNC;
+}
+
+/* Fusions, constants and function facts in one forward pass (a fusion only marks later
+ * instructions, so each instruction's flags are final when its facts are taken).
+ * Constants are known inside blocks only: leaders forget them. */
+static void mark_forward(struct jit_ctx *c)
+{
+	struct consts k = {0};
+	struct progfacts pf = {0};
 	for (size_t i = 0; i < c->n; i++) {
 		const struct vm_dinsn *d = &c->code[i];
+		if (c->ins[i].flags & JI_LEADER)
+			k.known = 0;
 		if (d->op == XOP_INVALID || !(c->ins[i].flags & JI_REACH))
 			continue;
-		struct jit_func *fn = &c->fn[c->ins[i].func];
-		uint8_t f = isa_table[d->op].form;
-		uint16_t use, def;
-		use_def(c, NULL, i, &use, &def);
-		if (use & (1u << 10))
-			c->uses_r10 = true;
-		if (!(c->ins[i].flags & JI_SKIP))
-			fn->writes |= def;
-		if (c->ins[i].flags & (JI_FUSE_ZEXT3 | JI_FUSE_SEXT3)) /* writes the copy's dst */
-			fn->writes |= (uint16_t)(1u << c->code[i + 1].dst);
-		bool call = f == FORM_CALL || f == FORM_CALLX || f == FORM_CALL_LOCAL;
-		if (call)
-			fn->calls = true;
-		if (call || f == FORM_LDABS || f == FORM_LDIND || f == FORM_CALL_KFUNC ||
-		    ((f == FORM_LDX || f == FORM_ST || f == FORM_STX || f == FORM_ATOMIC) &&
-		     c->checks && !(c->ins[i].flags & JI_SAFE_MEM)))
-			fn->needs_rc = true;
-		if (f == FORM_CALL_LOCAL)
-			c->has_calls_local = true;
-		if (d->op == XOP_LDDW && d->src == XBPF_PSEUDO_FUNC)
-			c->has_func_values = true;
+		struct node x = {&opf[d->op], 0, 0};
+		if (i + 1 < c->n)
+			mark_fusions(c, i, x.o->form, x.o->flags);
+		use_def(c, i, x.o, &x.use, &x.def);
+		track_constant(c, &x, i, &k);
+		mark_func(c, &x, i, &pf);
 	}
+	flush_func(c, &pf);
+	c->uses_r10 = pf.uses_r10;
+	c->has_calls_local = pf.calls_local;
+	c->has_func_values = pf.func_values;
 	c->body0_needs_rc = c->has_calls_local || c->has_func_values;
 	for (unsigned f = 0; f < c->prog->func_cnt; f++)
 		c->body0_needs_rc |= c->fn[f].needs_rc;
@@ -401,29 +639,12 @@ static void mark_funcs(struct jit_ctx *c)
 
 int jit_analyse(struct jit_ctx *c)
 {
-	if (mark_reachable(c))
-		return -ENOMEM;
-	mark_blocks(c);
-	for (size_t i = 0; i < c->n; i++)
-		if (c->code[i].op != XOP_INVALID)
-			mark_safe_mem(c, i);
-	if (liveness(c))
-		return -ENOMEM;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct vm_dinsn *d = &c->code[i];
-		struct jit_insn *in = &c->ins[i];
-		if (d->op == XOP_INVALID || !(in->flags & JI_REACH))
-			continue;
-		if (pure_def(c, i) && !(in->live_out >> d->dst & 1))
-			in->flags |= JI_SKIP;
-		if ((d->op == XOP_JA || d->op == XOP_JA32 || is_cond_jump(d->op)) &&
-		    (size_t)d->off == i + 1)
-			in->flags |= JI_NOP;
-	}
-	for (size_t i = 0; i + 1 < c->n; i++)
-		if (c->code[i].op != XOP_INVALID && (c->ins[i].flags & JI_REACH))
-			mark_fusions(c, i);
-	track_constants(c);
-	mark_funcs(c);
-	return 0;
+	pthread_once(&opf_once, opf_init);
+	mark_funcs_of(c);
+	scan(c);
+	count_slots(c);
+	int err = reach_and_liveness(c);
+	if (!err)
+		mark_forward(c);
+	return err;
 }

@@ -1,9 +1,11 @@
 /* dump.c - the native code of a JIT-compiled program, disassembled with capstone and
  * interleaved with the eBPF instructions it came from (`xbpf jit PROG --dump`).
  *
- * The listing follows the image: the entry, one body's functions instruction by
- * instruction (an eBPF line, then its native lines; fused, dead and skipped instructions
- * show no native code), then the cold stubs of that body and the shared routines.
+ * The listing follows the image of one body (each body is its own image; body 1, the
+ * instruction-budget body, is compiled here when no run has needed it yet): the entry,
+ * the functions instruction by instruction (an eBPF line, then its native lines; fused,
+ * dead and skipped instructions show no native code), then the cold stubs and the shared
+ * routines.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,7 +36,7 @@ static int mark_cmp(const void *a, const void *b)
 
 static const char *cold_names[JC__COUNT] = {"fault/stop", "budget exhausted", "taken branch",
 					   "misaligned"};
-static const char *global_names[JG__COUNT] = {"entry (budget)", "memory check (read)",
+static const char *global_names[JG__COUNT] = {"budget jump", "memory check (read)",
 					     "memory check (write)", "runtime error",
 					     "unwind", "callback entry"};
 
@@ -54,7 +56,7 @@ static void header(FILE *out, const struct xbpf_prog *prog, const struct mark *m
 		fprintf(out, "; %4u: %s\n", m->idx, dis);
 		break;
 	case M_COLD:
-		fprintf(out, "; [cold] insn %u: %s\n", (m->idx & ~(1u << 31)) / JC__COUNT,
+		fprintf(out, "; [cold] insn %u: %s\n", m->idx / JC__COUNT,
 			cold_names[m->idx % JC__COUNT]);
 		break;
 	case M_GLOBAL:
@@ -85,60 +87,56 @@ static void disasm_range(FILE *out, csh h, const uint8_t *img, int64_t from, int
 	}
 }
 
-/* Marks of one body's hot code, ending with an M_END at the body's end. */
-static size_t collect_hot(const struct xbpf_prog *prog, const struct jit_image *im, int body,
+/* Marks of the body's hot code, ending with an M_END at its end. */
+static size_t collect_hot(const struct xbpf_prog *prog, const struct jit_image *im,
 			  struct mark *m)
 {
 	size_t k = 0, n = im->n;
-	uint32_t seq = 0, base = (uint32_t)((2 + 2 * JC__COUNT) * n);
-	int64_t body1 = jit_image_label(im, base + 2 * im->nf + JG_ENTRY_BUDGET);
-	m[k++] = (struct mark){body ? body1 : 0, M_ENTRY, 0, seq++};
+	uint32_t seq = 0;
+	m[k++] = (struct mark){0, M_ENTRY, 0, seq++};
 	for (unsigned f = 0; f < im->nf; f++) {
-		int64_t o = jit_image_label(im, base + (uint32_t)body * im->nf + f);
+		int64_t o = jit_image_label(im, jit_image_lbl_func(im, f));
 		if (o >= 0)
 			m[k++] = (struct mark){o, M_FUNC, f, seq++};
 		for (uint32_t pc = prog->funcs[f].start; pc < prog->funcs[f].end && pc < n; pc++) {
-			int64_t p = jit_image_label(im, (uint32_t)((size_t)body * n + pc));
+			int64_t p = jit_image_label(im, pc);
 			if (p >= 0)
 				m[k++] = (struct mark){p, M_INSN, pc, seq++};
 		}
 	}
-	m[k++] = (struct mark){body ? (int64_t)im->hot_len : body1, M_END, 0, seq++};
+	m[k++] = (struct mark){(int64_t)im->hot_len, M_END, 0, seq++};
 	return k;
 }
 
-/* Marks of the cold code: every stub of both bodies (idx bit 31: the other body's, not
- * printed but bounding the ranges) and the shared routines. */
-static size_t collect_cold(const struct jit_image *im, int body, struct mark *m)
+/* Marks of the cold code: the stubs of the instructions and the shared routines. */
+static size_t collect_cold(const struct jit_image *im, struct mark *m)
 {
-	size_t k = 0, n = im->n;
-	uint32_t seq = 0, glob = (uint32_t)((2 + 2 * JC__COUNT) * n + 2 * im->nf);
-	for (int b = 0; b < 2; b++)
-		for (size_t pc = 0; pc < n; pc++)
-			for (unsigned c = 0; c < JC__COUNT; c++) {
-				int64_t o = jit_image_label(im, (uint32_t)(2 * n + ((size_t)b * n + pc) *
-									    JC__COUNT + c));
-				if (o >= 0)
-					m[k++] = (struct mark){o, M_COLD, (uint32_t)(pc * JC__COUNT + c) |
-							       (b != body ? 1u << 31 : 0), seq++};
-			}
-	for (unsigned g = JG_CHECK_READ; g < JG__COUNT; g++) {
-		int64_t o = jit_image_label(im, glob + g);
-		if (o >= 0)
+	size_t k = 0;
+	uint32_t seq = 0;
+	for (uint32_t b = 0; b < im->ncold; b++)
+		for (unsigned c = 0; c < JC__COUNT; c++) {
+			int64_t o = jit_image_label(im, jit_image_lbl_cold(im, b, c));
+			if (o >= 0)
+				m[k++] = (struct mark){o, M_COLD, im->cold_pc[b] * JC__COUNT + c, seq++};
+		}
+	for (unsigned g = 0; g < JG__COUNT; g++) {
+		int64_t o = jit_image_label(im, jit_image_lbl_global(im, g));
+		if (o >= (int64_t)im->hot_len)
 			m[k++] = (struct mark){o, M_GLOBAL, g, seq++};
 	}
 	m[k++] = (struct mark){(int64_t)im->hot_len + im->cold_len, M_END, 0, seq++};
 	return k;
 }
 
-static void print_marks(FILE *out, const struct xbpf_prog *prog, csh h, struct mark *m, size_t k)
+static void print_marks(FILE *out, const struct xbpf_prog *prog, csh h, const uint8_t *img,
+			struct mark *m, size_t k)
 {
 	qsort(m, k, sizeof *m, mark_cmp);
 	for (size_t i = 0; i + 1 < k; i++) {
-		if (m[i].kind == M_END || (m[i].kind == M_COLD && (m[i].idx >> 31)))
+		if (m[i].kind == M_END)
 			continue;
 		header(out, prog, &m[i]);
-		disasm_range(out, h, prog->jit_image, m[i].off, m[i + 1].off);
+		disasm_range(out, h, img, m[i].off, m[i + 1].off);
 	}
 }
 
@@ -147,11 +145,14 @@ int jit_dump(const struct xbpf_prog *prog, int body, FILE *out)
 	const struct jit_image *im = prog ? prog->jit_priv : NULL;
 	if (!im || !prog->jit_image || body < 0 || body > 1)
 		return -EINVAL;
+	if (body == 1 && !(im = jit_budget_image((struct xbpf_prog *)prog)))
+		return -errno;
 	csh h;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return -ENOTSUP;
 	cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_INTEL);
-	struct mark *m = malloc((im->n * (2 * JC__COUNT + 1) + im->nf + JG__COUNT + 4) * sizeof *m);
+	struct mark *m = malloc((im->n + im->nf + (size_t)im->ncold * JC__COUNT + JG__COUNT + 4) *
+				sizeof *m);
 	if (!m) {
 		cs_close(&h);
 		return -ENOMEM;
@@ -160,9 +161,9 @@ int jit_dump(const struct xbpf_prog *prog, int body, FILE *out)
 		"relaxation rounds, compiled in %" PRIu64 " ns; body %d (%s)\n", prog->name, prog->insn_cnt,
 		im->hot_len, im->cold_len, im->passes, im->compile_ns, body,
 		body ? "with an instruction budget" : "no budget");
-	print_marks(out, prog, h, m, collect_hot(prog, im, body, m));
+	print_marks(out, prog, h, im->mem, m, collect_hot(prog, im, m));
 	fprintf(out, "; ---- cold code ----\n");
-	print_marks(out, prog, h, m, collect_cold(im, body, m));
+	print_marks(out, prog, h, im->mem, m, collect_cold(im, m));
 	free(m);
 	cs_close(&h);
 	return 0;

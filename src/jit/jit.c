@@ -1,11 +1,13 @@
 /* jit.c - the JIT's arch-neutral driver: compile a validated program to native code
  * (analysis, one emission pass, branch relaxation and fix-ups, W^X executable memory), release
- * it, call compiled functions back from helpers, and report runtime errors raised by the
- * generated code with the interpreter's exact messages.
+ * it, compile the instruction-budget body when a run first asks for it, call compiled
+ * functions back from helpers, and report runtime errors raised by the generated code with
+ * the interpreter's exact messages.
  *
  * Executable memory is never writable and executable at once: the image is assembled in
- * ordinary heap buffers, copied into a fresh PROT_READ|PROT_WRITE mapping and only then
- * switched to PROT_READ|PROT_EXEC with mprotect(); it is never written again.
+ * ordinary heap buffers, copied into PROT_READ|PROT_WRITE pages of the code pool
+ * (execmem.c) and only then switched to PROT_READ|PROT_EXEC with mprotect(); it is never
+ * written again while executable.
  *
  * The backend (x86_64/lower.c) is chosen at build time; on other architectures
  * vm_jit_compile() fails with -ENOTSUP and programs keep running on the interpreter.
@@ -24,44 +26,46 @@
 
 uint32_t jit_lbl_insn(const struct jit_ctx *c, int body, size_t pc)
 {
-	return (uint32_t)((size_t)body * c->n + pc);
-}
-uint32_t jit_lbl_cold(const struct jit_ctx *c, int body, size_t pc, enum jit_cold_kind kind)
-{
-	return (uint32_t)(2 * c->n + ((size_t)body * c->n + pc) * JC__COUNT + kind);
+	(void)body;
+	return (uint32_t)pc;
 }
 uint32_t jit_lbl_func(const struct jit_ctx *c, int body, unsigned f)
 {
-	return (uint32_t)((2 + 2 * JC__COUNT) * c->n + (size_t)body * c->prog->func_cnt + f);
+	(void)body;
+	return (uint32_t)c->n + f;
 }
 uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g)
 {
-	return (uint32_t)((2 + 2 * JC__COUNT) * c->n + 2 * (size_t)c->prog->func_cnt + g);
+	return (uint32_t)c->n + c->prog->func_cnt + g;
 }
-
-void jit_bind(struct jit_ctx *c, uint32_t lbl)
+uint32_t jit_lbl_cold(struct jit_ctx *c, int body, size_t pc, enum jit_cold_kind kind)
 {
-	struct jit_label *l = &c->cur.l[lbl];
-	l->pos = (int32_t)c->out->len;
-	l->cold = c->out == &c->cold;
-	l->sites = c->stream_sites[c->out == &c->cold];
-}
-
-void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t cc, uint32_t lbl)
-{
-	if (c->nsites == c->sites_cap) {
-		size_t cap = c->sites_cap ? c->sites_cap * 2 : 256;
-		struct jit_site *p = realloc(c->sites, cap * sizeof *p);
-		if (!p) {
-			c->hot.oom = true;
-			return;
-		}
-		c->sites = p;
-		c->sites_cap = cap;
+	(void)body;
+	struct jit_labels *L = &c->cur;
+	uint32_t b = L->cold_blk[pc];
+	if (!b) {
+		/* room for every block was reserved (ctx_init): only initialise this one */
+		b = L->cold_base + L->ncold * JC__COUNT;
+		L->cold_pc[L->ncold++] = (uint32_t)pc;
+		L->cold_blk[pc] = b;
+		memset(&L->l[b], 0xff, JC__COUNT * sizeof *L->l);
+		c->nlabels = b + JC__COUNT;
 	}
-	c->sites[c->nsites++] = (struct jit_site){(uint32_t)c->out->len, lbl, c->out == &c->cold,
-						  (uint8_t)kind, cc, 0};
-	c->stream_sites[c->out == &c->cold]++;
+	return b + kind;
+}
+
+void jit_site_grow(struct jit_ctx *c)
+{
+	size_t cap = c->sites_cap ? c->sites_cap * 2 : 256;
+	struct jit_site *p = c->hot.oom ? NULL : realloc(c->sites, cap * sizeof *p);
+	if (!p) {
+		/* forget the sites so far (the compile fails with -ENOMEM) and go on */
+		c->hot.oom = true;
+		c->nsites = 0;
+		return;
+	}
+	c->sites = p;
+	c->sites_cap = cap;
 }
 
 void jit_fail(struct jit_ctx *c, int err, const char *fmt, ...)
@@ -91,6 +95,19 @@ uint64_t jit_blind_key(struct jit_ctx *c)
 int64_t jit_image_label(const struct jit_image *im, uint32_t lbl)
 {
 	return im->pos[lbl];
+}
+
+void jit_grow(struct jit_buf *b)
+{
+	size_t cap = b->cap * 2 + JIT_ROOM;
+	uint8_t *p = b->oom ? NULL : realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		b->len = 0;
+		return;
+	}
+	b->p = p;
+	b->cap = cap;
 }
 
 /* ---- compilation ---------------------------------------------------------------------- */
@@ -135,9 +152,31 @@ void *jit_scratch_take(enum jit_scratch i, size_t want, size_t *cap)
 	return malloc(*cap);
 }
 
+/* A thread that kept buffers frees them when it exits (compiles also happen on the
+ * threads that run programs: the budget body is compiled by the first budgeted run). */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_key_ok;
+
+static void scratch_release(void *unused)
+{
+	(void)unused;
+	for (int i = 0; i < SCR__COUNT; i++) {
+		free(scratch[i].p);
+		scratch[i].p = NULL;
+	}
+}
+
+static void scratch_key_init(void)
+{
+	scratch_key_ok = pthread_key_create(&scratch_key, scratch_release) == 0;
+}
+
 void jit_scratch_give(enum jit_scratch i, void *p, size_t cap)
 {
-	if (p && !scratch[i].p && cap <= SCRATCH_KEEP) {
+	pthread_once(&scratch_once, scratch_key_init);
+	if (p && !scratch[i].p && cap <= SCRATCH_KEEP && scratch_key_ok &&
+	    (pthread_getspecific(scratch_key) || !pthread_setspecific(scratch_key, (void *)1))) {
 		scratch[i].p = p;
 		scratch[i].cap = cap;
 	} else {
@@ -147,45 +186,57 @@ void jit_scratch_give(enum jit_scratch i, void *p, size_t cap)
 
 static void ctx_free(struct jit_ctx *c)
 {
-	free(c->ins);
+	jit_scratch_give(SCR_INS, c->ins, c->ins_cap);
 	free(c->fn);
 	jit_scratch_give(SCR_HOT, c->hot.p, c->hot.cap);
 	jit_scratch_give(SCR_COLD, c->cold.p, c->cold.cap);
-	jit_scratch_give(SCR_LABELS, c->cur.l, c->nlabels * sizeof *c->cur.l);
+	jit_scratch_give(SCR_LABELS, c->cur.l, c->labels_cap);
+	jit_scratch_give(SCR_COLDBLK, c->cur.cold_blk, c->cold_blk_cap);
+	jit_scratch_give(SCR_COLDPC, c->cur.cold_pc, c->cold_pc_cap);
 	jit_scratch_give(SCR_SITES, c->sites, c->sites_cap * sizeof *c->sites);
 }
 
-static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, char *log, size_t log_size)
+static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, int body, char *log,
+		    size_t log_size)
 {
 	memset(c, 0, sizeof *c);
 	c->prog = prog;
 	c->code = prog->code;
 	c->n = prog->insn_cnt;
+	c->body = body;
 	c->log = log;
 	c->log_size = log_size;
 	c->checks = !(prog->flags & XBPF_PROG_F_NO_CHECKS);
 	c->blind = prog->flags & XBPF_PROG_F_JIT_BLIND;
 	c->blind_seed = wall_ns() * 0x9e3779b97f4a7c15ull | 1;
-	c->nlabels = (2 + 2 * JC__COUNT) * c->n + 2 * (size_t)prog->func_cnt + JG__COUNT;
-	c->ins = calloc(c->n + 1, sizeof *c->ins);
+	size_t n = c->n, fixed = n + prog->func_cnt + JG__COUNT, cap;
+	c->nlabels = fixed;
+	c->cur.cold_base = (uint32_t)fixed;
+	c->ins = jit_scratch_take(SCR_INS, (n + 1) * sizeof *c->ins, &c->ins_cap);
 	c->fn = calloc(prog->func_cnt + 1, sizeof *c->fn);
-	size_t cap;
-	c->cur.l = jit_scratch_take(SCR_LABELS, c->nlabels * sizeof *c->cur.l, &cap);
-	c->hot.p = jit_scratch_take(SCR_HOT, c->n * 48 + 4096, &c->hot.cap);
-	c->cold.p = jit_scratch_take(SCR_COLD, c->n * 16 + 4096, &c->cold.cap);
-	c->sites = jit_scratch_take(SCR_SITES, (c->n * 2 + 256) * sizeof *c->sites, &cap);
+	/* room for a cold block per instruction; only the fixed labels are initialised */
+	c->cur.l = jit_scratch_take(SCR_LABELS, (fixed + (n + 1) * JC__COUNT) * sizeof *c->cur.l,
+				    &c->labels_cap);
+	c->cur.cold_blk = jit_scratch_take(SCR_COLDBLK, (n + 1) * sizeof *c->cur.cold_blk,
+					   &c->cold_blk_cap);
+	c->cur.cold_pc = jit_scratch_take(SCR_COLDPC, (n + 1) * sizeof *c->cur.cold_pc,
+					  &c->cold_pc_cap);
+	c->hot.p = jit_scratch_take(SCR_HOT, n * 32 + 4 * JIT_ROOM, &c->hot.cap);
+	c->cold.p = jit_scratch_take(SCR_COLD, n * 16 + 4 * JIT_ROOM, &c->cold.cap);
+	c->sites = jit_scratch_take(SCR_SITES, (n * 4 + 256) * sizeof *c->sites, &cap);
 	c->sites_cap = cap / sizeof *c->sites;
-	if (!c->hot.p || !c->cold.p || !c->sites)
+	if (!c->hot.p || !c->cold.p || !c->sites || !c->ins || !c->fn || !c->cur.l ||
+	    !c->cur.cold_blk || !c->cur.cold_pc)
 		return -ENOMEM;
-	if (!c->ins || !c->fn || !c->cur.l)
-		return -ENOMEM;
+	memset(c->ins, 0, (n + 1) * sizeof *c->ins);
+	memset(c->cur.l, 0xff, fixed * sizeof *c->cur.l);
+	memset(c->cur.cold_blk, 0, (n + 1) * sizeof *c->cur.cold_blk);
 	return 0;
 }
 
 /* Emit everything once; returns 0, or -errno. */
 static int emit_all(struct jit_ctx *c)
 {
-	memset(c->cur.l, 0xff, c->nlabels * sizeof *c->cur.l);
 	c->stream_sites[0] = c->stream_sites[1] = 0;
 	c->blind_state = c->blind_seed;
 	jit_arch_emit(c);
@@ -205,22 +256,8 @@ struct relax {
 	void *block;           /* one scratch block holding the arrays above */
 	size_t block_cap;
 	int64_t hot_len;       /* relaxed hot length */
+	uint8_t size[3][2];    /* site size by kind and short form */
 };
-
-static int64_t site_saving(const struct jit_site *s)
-{
-	return s->shrt ? (int64_t)(jit_arch_site_size(s->kind, false) - jit_arch_site_size(s->kind, true)) : 0;
-}
-
-static void relax_sums(const struct jit_ctx *c, struct relax *r)
-{
-	for (int st = 0; st < 2; st++) {
-		r->saved[st][0] = 0;
-		for (size_t k = 0; k < r->cnt[st]; k++)
-			r->saved[st][k + 1] = r->saved[st][k] + site_saving(&c->sites[r->idx[st][k]]);
-	}
-	r->hot_len = (int64_t)c->hot.len - r->saved[0][r->cnt[0]];
-}
 
 /* Final image offset of position `off` of stream `st` that has `k` sites before it, under
  * the current decisions. */
@@ -236,34 +273,45 @@ static int64_t label_at(const struct relax *r, const struct jit_label *l)
 	return relax_pos(r, l->cold, (uint32_t)l->pos, l->sites);
 }
 
-static int64_t label_final(const struct jit_ctx *c, const struct relax *r, uint32_t lbl)
+/* One forward sweep over the hot then the cold sites, making short every branch whose
+ * distance fits, and updating the savings as it goes. While site k of a stream is
+ * decided, the savings of the sites before it are this sweep's and those after it the
+ * previous sweep's (or none): never more than the final ones, so a forward distance is
+ * estimated from above and a backward one is exact for this sweep; either way a branch
+ * made short stays in range, whatever later decisions shrink. */
+static bool relax_sweep(struct jit_ctx *c, struct relax *r)
 {
-	return label_at(r, &c->cur.l[lbl]);
-}
-
-/* Make every branch short whose final distance fits; returns the number of rounds. */
-static unsigned relax_sites(struct jit_ctx *c, struct relax *r)
-{
-	unsigned rounds = 0;
-	for (bool changed = true; changed; rounds++) {
-		changed = false;
-		relax_sums(c, r);
-		for (int st = 0; st < 2; st++)
-			for (uint32_t k = 0; k < r->cnt[st]; k++) {
-				struct jit_site *s = &c->sites[r->idx[st][k]];
-				unsigned short_size = jit_arch_site_size(s->kind, true);
-				if (s->shrt || !short_size)
-					continue;
+	bool changed = false;
+	for (int st = 0; st < 2; st++) {
+		int64_t *saved = r->saved[st];
+		for (uint32_t k = 0; k < r->cnt[st]; k++) {
+			struct jit_site *s = &c->sites[r->idx[st][k]];
+			unsigned lng = r->size[s->kind][0], shrt = r->size[s->kind][1];
+			if (!s->shrt && shrt) {
 				int64_t t = label_at(r, &r->tgt[st][k]);
-				int64_t end = relax_pos(r, st, s->off, k) + short_size;
+				int64_t end = relax_pos(r, st, s->off, k) + shrt;
 				if (t >= 0 && t - end >= -128 && t - end <= 127) {
 					s->shrt = 1;
 					changed = true;
 				}
 			}
+			saved[k + 1] = saved[k] + (s->shrt ? lng - shrt : 0);
+		}
+		if (st == 0)
+			r->hot_len = (int64_t)c->hot.len - saved[r->cnt[0]];
 	}
-	relax_sums(c, r);
-	return rounds;
+	return changed;
+}
+
+/* Relax the sites; returns the number of sweeps (at most two: a third finds little). */
+static unsigned relax_sites(struct jit_ctx *c, struct relax *r)
+{
+	unsigned sweeps = 1;
+	if (relax_sweep(c, r)) {
+		relax_sweep(c, r);
+		sweeps++;
+	}
+	return sweeps;
 }
 
 /* Copy stream st into out, re-encoding its sites. */
@@ -276,7 +324,7 @@ static int assemble_stream(struct jit_ctx *c, const struct relax *r, int st, uin
 		const struct jit_site *s = &c->sites[r->idx[st][k]];
 		memcpy(o, b->p + from, s->off - from);
 		o += s->off - from;
-		unsigned size = jit_arch_site_size(s->kind, s->shrt);
+		unsigned size = r->size[s->kind][s->shrt];
 		int64_t t = label_at(r, &r->tgt[st][k]);
 		int64_t end = relax_pos(r, st, s->off, (uint32_t)k) + size;
 		if (t < 0) {
@@ -285,7 +333,7 @@ static int assemble_stream(struct jit_ctx *c, const struct relax *r, int st, uin
 		}
 		jit_arch_site_encode(o, s->kind, s->cc, s->shrt, (int32_t)(t - end));
 		o += size;
-		from = s->off + jit_arch_site_size(s->kind, false);
+		from = s->off + r->size[s->kind][0];
 	}
 	memcpy(o, b->p + from, b->len - from);
 	return 0;
@@ -318,78 +366,105 @@ static int relax_init(const struct jit_ctx *c, struct relax *r)
 		r->tgt[st][r->cnt[st]] = c->cur.l[c->sites[i].lbl];
 		r->idx[st][r->cnt[st]++] = (uint32_t)i;
 	}
+	for (int st = 0; st < 2; st++)
+		memset(r->saved[st], 0, (r->cnt[st] + 1) * sizeof *r->saved[st]);
+	for (int k = JS_JMP; k <= JS_CALL; k++)
+		for (int sh = 0; sh < 2; sh++)
+			r->size[k][sh] = (uint8_t)jit_arch_site_size((enum jit_site_kind)k, sh);
+	r->hot_len = (int64_t)c->hot.len;
 	return 0;
 }
 
-/* Map RW, copy the final code, then make it read+execute only. */
+/* Take RW pages, copy the final code, then make them read+execute only. */
 static void *install(struct jit_ctx *c, const struct relax *r, size_t *size, uint64_t *sys_ns)
 {
 	size_t hot = (size_t)r->hot_len;
 	size_t len = hot + c->cold.len - (size_t)r->saved[1][r->cnt[1]];
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t map = (len + page - 1) / page * page;
-	if (!map)
-		map = page;
+	size_t map;
 	uint64_t t0 = wall_ns();
-	uint8_t *mem = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *mem = jit_exec_alloc(len, &map);
 	*sys_ns = wall_ns() - t0;
-	if (mem == MAP_FAILED)
+	if (!mem)
 		return NULL;
 	if (assemble_stream(c, r, 0, mem) || assemble_stream(c, r, 1, mem + hot)) {
-		munmap(mem, map);
+		jit_exec_free(mem, map);
 		return NULL;
 	}
 	/* int3 in the slack so a stray jump traps */
 	memset(mem + len, 0xcc, map - len);
 	t0 = wall_ns();
-	int prot_err = mprotect(mem, map, PROT_READ | PROT_EXEC);
+	int prot_err = jit_exec_seal(mem, map);
 	*sys_ns += wall_ns() - t0;
 	if (prot_err) {
-		munmap(mem, map);
+		jit_exec_free(mem, map);
+		errno = -prot_err;
 		return NULL;
 	}
 	*size = map;
 	return mem;
 }
 
-static int finish(struct jit_ctx *c, uint64_t t0)
+static void image_free(struct jit_image *im)
 {
-	struct xbpf_prog *prog = c->prog;
+	if (!im)
+		return;
+	jit_exec_free(im->mem, im->size);
+	free(im->pos);
+	free(im->cold_pc);
+	free(im);
+}
+
+/* Relax, assemble and install the emitted body into im. */
+static int finish(struct jit_ctx *c, struct jit_image *im)
+{
 	struct relax r;
-	struct jit_image *im = calloc(1, sizeof *im);
-	int32_t *pos = malloc(c->nlabels * sizeof *pos);
-	int err = im && pos ? relax_init(c, &r) : -ENOMEM;
-	size_t size = 0;
-	void *mem = NULL;
-	if (!err) {
-		im->passes = relax_sites(c, &r);
-		mem = install(c, &r, &size, &im->map_ns);
-		if (!mem && !c->err)
-			jit_fail(c, -ENOMEM, "cannot map executable memory: %s", strerror(errno));
-		err = mem ? 0 : c->err ? c->err : -ENOMEM;
-	}
+	const struct jit_labels *L = &c->cur;
+	im->pos = malloc(c->nlabels * sizeof *im->pos);
+	im->cold_pc = malloc((L->ncold + 1) * sizeof *im->cold_pc);
+	int err = im->pos && im->cold_pc ? relax_init(c, &r) : -ENOMEM;
+	if (err)
+		return err;
+	im->passes = relax_sites(c, &r);
+	im->mem = install(c, &r, &im->size, &im->map_ns);
+	if (!im->mem && !c->err)
+		jit_fail(c, -ENOMEM, "cannot map executable memory: %s", strerror(errno));
+	err = im->mem ? 0 : c->err ? c->err : -ENOMEM;
 	if (!err) {
 		for (size_t l = 0; l < c->nlabels; l++)
-			pos[l] = (int32_t)label_final(c, &r, (uint32_t)l);
+			im->pos[l] = (int32_t)label_at(&r, &L->l[l]);
+		memcpy(im->cold_pc, L->cold_pc, L->ncold * sizeof *im->cold_pc);
+		im->ncold = L->ncold;
 		im->hot_len = (uint32_t)r.hot_len;
 		im->cold_len = (uint32_t)(c->cold.len - (size_t)r.saved[1][r.cnt[1]]);
+		im->n = c->n;
+		im->nf = c->prog->func_cnt;
 	}
-	if (im && pos)
-		relax_free(&r);
-	if (err) {
-		free(im);
-		free(pos);
-		return err;
-	}
-	im->pos = pos;
-	im->n = c->n;
-	im->nf = prog->func_cnt;
-	prog->jit_image = mem;
-	prog->jit_size = size;
-	prog->jit_priv = im;
-	prog->jit_entry = (uint64_t (*)(uint64_t, uint64_t, struct xbpf_run_ctx *))mem;
+	relax_free(&r);
+	return err;
+}
+
+/* Compile body `body` of prog into im (allocated by the caller, with its budget_entry
+ * in place for body 0). Returns 0 or -errno (the reason in log). */
+static int compile_body(struct xbpf_prog *prog, int body, struct jit_image *im, char *log,
+			size_t log_size)
+{
+	uint64_t t0 = now_ns();
+	struct jit_ctx c;
+	int err = ctx_init(&c, prog, body, log, log_size);
+	if (!err && (!prog->func_cnt || !prog->insn_cnt))
+		jit_fail(&c, err = -EINVAL, "JIT: empty program");
+	c.budget_slot = (uint64_t)(uintptr_t)&im->budget_entry;
+	if (!err)
+		err = jit_analyse(&c);
+	if (!err)
+		err = emit_all(&c);
+	if (!err)
+		err = finish(&c, im);
+	if (err == -ENOMEM)
+		jit_fail(&c, err, "JIT: out of memory");
+	ctx_free(&c);
 	im->compile_ns = now_ns() - t0;
-	return 0;
+	return err;
 }
 
 int vm_jit_compile(struct xbpf_prog *prog, char *log, size_t log_size)
@@ -399,37 +474,85 @@ int vm_jit_compile(struct xbpf_prog *prog, char *log, size_t log_size)
 		snprintf(log, log_size, "the JIT has no backend for this architecture");
 	return -ENOTSUP;
 #else
-	uint64_t t0 = now_ns();
-	struct jit_ctx c;
-	int err = ctx_init(&c, prog, log, log_size);
-	if (!err && (!prog->func_cnt || !prog->insn_cnt))
-		jit_fail(&c, err = -EINVAL, "JIT: empty program");
-	if (!err)
-		err = jit_analyse(&c);
-	if (!err)
-		err = emit_all(&c);
-	if (!err)
-		err = finish(&c, t0);
-	if (err == -ENOMEM)
-		jit_fail(&c, err, "JIT: out of memory");
-	ctx_free(&c);
-	return err;
+	struct jit_image *im = calloc(1, sizeof *im);
+	if (!im) {
+		if (log && log_size)
+			snprintf(log, log_size, "JIT: out of memory");
+		return -ENOMEM;
+	}
+	im->budget_entry = (void *)jit_budget_lazy;
+	int err = compile_body(prog, 0, im, log, log_size);
+	if (err) {
+		image_free(im);
+		return err;
+	}
+	pthread_mutex_init(&im->lock, NULL);
+	prog->jit_image = im->mem;
+	prog->jit_size = im->size;
+	prog->jit_priv = im;
+	prog->jit_entry = (uint64_t (*)(uint64_t, uint64_t, struct xbpf_run_ctx *))im->mem;
+	return 0;
 #endif
 }
 
 void vm_jit_free(struct xbpf_prog *prog)
 {
 	struct jit_image *im = prog->jit_priv;
-	if (prog->jit_image)
-		munmap(prog->jit_image, prog->jit_size);
 	if (im) {
-		free(im->pos);
-		free(im);
+		image_free(im->budget);
+		pthread_mutex_destroy(&im->lock);
+		image_free(im);
+	} else if (prog->jit_image) {
+		munmap(prog->jit_image, prog->jit_size);
 	}
 	prog->jit_image = NULL;
 	prog->jit_size = 0;
 	prog->jit_entry = NULL;
 	prog->jit_priv = NULL;
+}
+
+/* ---- the budget body ------------------------------------------------------------------- */
+
+struct jit_image *jit_budget_image(struct xbpf_prog *prog)
+{
+	struct jit_image *im = prog ? prog->jit_priv : NULL;
+	if (!im) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct jit_image *b = __atomic_load_n(&im->budget, __ATOMIC_ACQUIRE);
+	if (b)
+		return b;
+	int err = 0;
+	pthread_mutex_lock(&im->lock);
+	b = im->budget;
+	if (!b) {
+		b = calloc(1, sizeof *b);
+		err = b ? compile_body(prog, 1, b, NULL, 0) : -ENOMEM;
+		if (err) {
+			image_free(b);
+			b = NULL;
+		} else {
+			__atomic_store_n(&im->budget, b, __ATOMIC_RELEASE);
+			/* body 0's entry reads this pointer: from now on straight to body 1 */
+			__atomic_store_n(&im->budget_entry, b->mem, __ATOMIC_RELEASE);
+		}
+	}
+	pthread_mutex_unlock(&im->lock);
+	if (!b)
+		errno = -err;
+	return b;
+}
+
+uint64_t jit_budget_lazy(uint64_t r1, uint64_t r2, struct xbpf_run_ctx *rc)
+{
+	struct jit_image *b = jit_budget_image(rc->prog);
+	if (!b) {
+		vm_error(rc, errno, "JIT: cannot compile program '%s' for a run with an "
+			 "instruction budget: %s", rc->prog->name, strerror(errno));
+		return 0;
+	}
+	return ((uint64_t (*)(uint64_t, uint64_t, struct xbpf_run_ctx *))b->mem)(r1, r2, rc);
 }
 
 /* ---- callbacks ---------------------------------------------------------------------------- */
@@ -444,7 +567,7 @@ static int func_index(const struct xbpf_prog *prog, uint64_t pc)
 
 int vm_jit_call(struct xbpf_run_ctx *rc, uint64_t fn, const uint64_t args[5], uint64_t *ret)
 {
-	const struct xbpf_prog *prog = rc->prog;
+	struct xbpf_prog *prog = rc->prog;
 	const struct jit_image *im = prog->jit_priv;
 	int f = vm_is_func_value(fn) ? func_index(prog, fn & VM_FUNC_MASK) : -1;
 	if (f < 0)
@@ -456,21 +579,21 @@ int vm_jit_call(struct xbpf_run_ctx *rc, uint64_t fn, const uint64_t args[5], ui
 				XBPF_MAX_FRAMES);
 	if (!im)
 		return vm_error(rc, ENOTSUP, "callback: program '%s' is not compiled", prog->name);
-	int body = rc->budget == UINT64_MAX ? 0 : 1;
-	/* function labels follow the instruction and cold labels (see jit_lbl_func) */
-	uint32_t base = (uint32_t)((2 + 2 * JC__COUNT) * im->n);
-	int64_t off = jit_image_label(im, base + (uint32_t)body * im->nf + (unsigned)f);
+	if (rc->budget != UINT64_MAX && !(im = jit_budget_image(prog)))
+		return vm_error(rc, errno, "callback: cannot compile program '%s' for a budget",
+				prog->name);
+	int64_t off = jit_image_label(im, jit_image_lbl_func(im, (unsigned)f));
 	if (off < 0)
 		return vm_error(rc, EINVAL, "callback: function %d was not compiled", f);
 	/* callee frame index depth+1 has r10 = stack + (depth+2)*512; a subfunction adds the
 	 * 512 itself, the main function does not */
 	uint64_t r10 = (uint64_t)(uintptr_t)rc->stack + (uint64_t)(depth + (f ? 1 : 2)) * XBPF_STACK_SIZE;
-	int64_t nested = jit_image_label(im, base + 2 * im->nf + JG_NESTED);
-	jit_nested_fn entry = (jit_nested_fn)((uint8_t *)prog->jit_image + nested);
+	int64_t nested = jit_image_label(im, jit_image_lbl_global(im, JG_NESTED));
+	jit_nested_fn entry = (jit_nested_fn)((uint8_t *)im->mem + nested);
 	uint64_t saved_sp = rc->jit_sp;
 	rc->depth = depth + 1;
 	rc->jit_nest++;
-	uint64_t r0 = entry(rc, args, (uint8_t *)prog->jit_image + off, r10);
+	uint64_t r0 = entry(rc, args, (uint8_t *)im->mem + off, r10);
 	rc->jit_nest--;
 	rc->jit_sp = saved_sp;
 	rc->depth = depth;
@@ -492,11 +615,12 @@ void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind, uint64_t 
 	switch (kind & 0xff) {
 	case JIT_RT_READ:
 	case JIT_RT_WRITE: {
-		bool inside = vm_mem_ok(rc, addr, size, false);
-		vm_error(rc, EFAULT, "insn %u (%s): %s %s of %u bytes at 0x%llx", pc, dis,
-			 inside ? "read-only memory:" : "out-of-bounds",
-			 (kind & 0xff) == JIT_RT_WRITE ? "write" : "read", size,
-			 (unsigned long long)addr);
+		bool inside = vm_mem_ok(rc, addr, size, false), write = (kind & 0xff) == JIT_RT_WRITE;
+		char where[384];
+		vm_fault_where(rc, addr, size, write, where, sizeof where);
+		vm_error(rc, EFAULT, "insn %u (%s): %s %s of %u bytes at 0x%llx%s", pc, dis,
+			 inside ? "read-only memory:" : "out-of-bounds", write ? "write" : "read",
+			 size, (unsigned long long)addr, where);
 		break;
 	}
 	case JIT_RT_ALIGN:
@@ -525,3 +649,4 @@ void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind, uint64_t 
 		vm_error(rc, EFAULT, "insn %u (%s): JIT runtime error %u", pc, dis, kind);
 	}
 }
+

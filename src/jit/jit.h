@@ -5,14 +5,21 @@
  * program in one pass into two streams: "hot" (the straight-line code) and "cold" (error
  * paths, budget checks of taken branches, the shared memory-check routine), laid out hot
  * then cold. A label is a position in either stream. Every branch or call to a label is a
- * fix-up site, emitted in its long form; afterwards the driver relaxes the sites (a branch
- * whose final distance fits in 8 bits becomes short; distances only shrink, so this
- * converges) and assembles the final image, re-encoding each site with its displacement.
- * Branches inside one lowering sequence that skip a few fixed bytes never span a site.
+ * fix-up site, emitted in its long form; afterwards the driver relaxes the sites in one
+ * or two forward sweeps (a branch whose distance, estimated from above, fits in 8 bits
+ * becomes short; distances only shrink, so an estimate that fits stays true) and
+ * assembles the final image, re-encoding each site with its displacement. Branches
+ * inside one lowering sequence that skip a few fixed bytes never span a site.
  *
- * The program is compiled twice into one image ("bodies"): body 0 for runs without an
- * instruction budget (rc->budget == UINT64_MAX) and body 1 that counts slots exactly as
- * the interpreter does. The entry dispatches on rc->budget.
+ * A program has two bodies, each its own image: body 0 for runs without an instruction
+ * budget (rc->budget == UINT64_MAX), compiled at load, and body 1 that counts slots
+ * exactly as the interpreter does, compiled on the first run that asks for a budget (or
+ * by jit_budget_image()). Body 0's entry checks rc->budget and, when a budget is set,
+ * jumps through jit_image.budget_entry: jit_budget_lazy() until body 1 exists, then body
+ * 1's entry.
+ *
+ * Labels of one compile: one per instruction, one per function, the globals, then cold
+ * stub labels, allocated JC__COUNT at a time for the instructions that ask for one.
  *
  * Module prefix: jit_ (hidden).
  */
@@ -21,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include "../vm/vm_internal.h"
@@ -65,10 +73,10 @@ struct jit_buf {
 	bool oom;
 };
 
-/* Label space: one per instruction and body, one per function and body, one cold stub per
- * instruction and body, and a few globals. */
+/* Label space of one compile (one body): one per instruction, one per function, the
+ * globals, then the cold stub labels of the instructions that have any. */
 enum jit_global_label {
-	JG_ENTRY_BUDGET,  /* entry of body 1 */
+	JG_ENTRY_BUDGET,  /* body 0: the jump to body 1; body 1: its entry */
 	JG_CHECK_READ,    /* memory check routine, read */
 	JG_CHECK_WRITE,   /* memory check routine, write */
 	JG_ERROR,         /* common runtime-error path: esi = pc, edx = kind, r11 = addr */
@@ -84,7 +92,11 @@ struct jit_label {
 	uint8_t cold;      /* 1: position is in the cold stream */
 };
 struct jit_labels {
-	struct jit_label *l;   /* nlabels entries */
+	struct jit_label *l;   /* nlabels entries used, room for all cold blocks */
+	uint32_t *cold_blk;    /* per instruction: its cold block's first label, 0 none */
+	uint32_t *cold_pc;     /* per cold block: its instruction */
+	uint32_t ncold;        /* cold blocks */
+	uint32_t cold_base;    /* first cold label */
 };
 
 /* A fix-up: a branch or call at `off` of its stream to label `lbl`. */
@@ -113,13 +125,15 @@ struct jit_ctx {
 	uint16_t main_live_in;     /* registers main reads before writing */
 	uint64_t blind_seed;       /* blinding keys: the same sequence in every pass */
 	uint64_t blind_state;
+	uint64_t budget_slot;      /* body 0: address of jit_image.budget_entry */
 
 	/* emission */
-	int body;                  /* 0: unlimited budget, 1: counting */
+	int body;                  /* the body this compile emits: 0 unlimited, 1 counting */
 	struct jit_buf hot, cold;
 	struct jit_buf *out;       /* hot or cold */
 	struct jit_labels cur;
-	size_t nlabels;
+	size_t nlabels;            /* labels in use */
+	size_t ins_cap, labels_cap, cold_blk_cap, cold_pc_cap; /* scratch sizes (bytes) */
 	struct jit_site *sites;
 	size_t nsites, sites_cap;
 	uint32_t stream_sites[2]; /* sites so far per stream (0 hot, 1 cold) */
@@ -128,21 +142,37 @@ struct jit_ctx {
 	size_t log_size;
 };
 
-/* Labels */
+/* Labels (`body` must be c->body: a compile emits one body) */
 JIT_HIDDEN uint32_t jit_lbl_insn(const struct jit_ctx *c, int body, size_t pc);
 JIT_HIDDEN uint32_t jit_lbl_func(const struct jit_ctx *c, int body, unsigned f);
-/* Cold stubs of an instruction, by kind */
+/* Cold stubs of an instruction, by kind (allocated on first use, unbound until bound) */
 enum jit_cold_kind { JC_FAULT, JC_BUDGET, JC_TAKEN, JC_ALIGN, JC__COUNT };
-JIT_HIDDEN uint32_t jit_lbl_cold(const struct jit_ctx *c, int body, size_t pc,
+JIT_HIDDEN uint32_t jit_lbl_cold(struct jit_ctx *c, int body, size_t pc,
 				 enum jit_cold_kind kind);
 JIT_HIDDEN uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g);
 /* Bind `lbl` to the current position of the current stream. */
-JIT_HIDDEN void jit_bind(struct jit_ctx *c, uint32_t lbl);
+static inline void jit_bind(struct jit_ctx *c, uint32_t lbl)
+{
+	struct jit_label *l = &c->cur.l[lbl];
+	bool cold = c->out == &c->cold;
+	l->pos = (int32_t)c->out->len;
+	l->cold = cold;
+	l->sites = c->stream_sites[cold];
+}
 /* Is `lbl` bound already? */
 static inline bool jit_bound(const struct jit_ctx *c, uint32_t lbl) { return c->cur.l[lbl].pos >= 0; }
 /* Record a fix-up at the current position of the current stream: the backend emits the
  * long form of the branch/call right after, with any displacement. */
-JIT_HIDDEN void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t cc, uint32_t lbl);
+JIT_HIDDEN void jit_site_grow(struct jit_ctx *c);
+static inline void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t cc, uint32_t lbl)
+{
+	if (__builtin_expect(c->nsites == c->sites_cap, 0))
+		jit_site_grow(c);
+	bool cold = c->out == &c->cold;
+	c->sites[c->nsites++] = (struct jit_site){(uint32_t)c->out->len, lbl, cold, (uint8_t)kind,
+						  cc, 0};
+	c->stream_sites[cold]++;
+}
 /* Switch streams. */
 static inline void jit_to_cold(struct jit_ctx *c) { c->out = &c->cold; }
 static inline void jit_to_hot(struct jit_ctx *c) { c->out = &c->hot; }
@@ -152,30 +182,42 @@ JIT_HIDDEN void jit_fail(struct jit_ctx *c, int err, const char *fmt, ...)
 /* Next blinding key (never 0). */
 JIT_HIDDEN uint64_t jit_blind_key(struct jit_ctx *c);
 
-/* Byte output (emit.h builds on these) */
-static inline void jit_byte(struct jit_buf *b, uint8_t v)
+/* Byte output: emit.h writes through a cursor without checks; room is reserved ahead,
+ * JIT_ROOM bytes per lowered instruction in both streams (jit_reserve_both, called by the
+ * backend before each instruction and each shared routine); a sanitizer build checks
+ * the length after every native instruction. No lowering of one instruction (entries and
+ * shared routines included) comes near JIT_ROOM bytes. */
+#define JIT_ROOM 2048u
+/* Make room for JIT_ROOM more bytes; on failure the buffer is marked oom and emptied
+ * (emission goes on into the start of the buffer; the result is thrown away). */
+JIT_HIDDEN void jit_grow(struct jit_buf *b);
+static inline void jit_reserve(struct jit_buf *b)
 {
-	if (b->len == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		uint8_t *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			b->len = 0;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	b->p[b->len++] = v;
+	if (__builtin_expect(b->cap - b->len < JIT_ROOM, 0))
+		jit_grow(b);
+}
+static inline void jit_reserve_both(struct jit_ctx *c)
+{
+	jit_reserve(&c->hot);
+	jit_reserve(&c->cold);
 }
 
 /* Per-thread scratch buffers reused between compilations (no malloc/free, no heap
  * growth and trimming per compile): take one of at least `want` bytes (*cap gets its
  * size; NULL when out of memory), give it back when done. */
 enum jit_scratch { SCR_HOT, SCR_COLD, SCR_LABELS, SCR_SITES, SCR_LIVE, SCR_ORDER, SCR_RELAX,
-		   SCR__COUNT };
+		   SCR_COLDBLK, SCR_COLDPC, SCR_INS, SCR_NODES, SCR_REACH, SCR__COUNT };
 JIT_HIDDEN void *jit_scratch_take(enum jit_scratch i, size_t want, size_t *cap);
 JIT_HIDDEN void jit_scratch_give(enum jit_scratch i, void *p, size_t cap);
+
+/* Executable memory (execmem.c): whole pages, RW when taken, sealed RX once written,
+ * turned back to RW when freed (a page is never writable and executable at once).
+ * jit_exec_alloc: pages for `len` bytes (*size: their size), NULL + errno on failure. */
+JIT_HIDDEN void *jit_exec_alloc(size_t len, size_t *size);
+/* Make the pages read+execute only. 0 or -errno. */
+JIT_HIDDEN int jit_exec_seal(void *p, size_t size);
+/* Give pages back (sealed or not). */
+JIT_HIDDEN void jit_exec_free(void *p, size_t size);
 
 /* ---- analysis (analysis.c) ---------------------------------------------------------- */
 /* Fill c->ins and c->fn: reachability, leaders and block sizes, liveness, fusions, dead
@@ -185,7 +227,8 @@ JIT_HIDDEN int jit_analyse(struct jit_ctx *c);
 static inline unsigned jit_slots(const struct vm_dinsn *d) { return d->op == XOP_LDDW ? 2 : 1; }
 
 /* ---- backend contract (x86_64/lower.c) ---------------------------------------------- */
-/* Emit the whole image: entries, both bodies, cold stubs. */
+/* Emit the whole image of body c->body: its entry, its functions, cold stubs and the
+ * shared routines. Body 0's entry dispatches budgeted runs through c->budget_slot. */
 JIT_HIDDEN void jit_arch_emit(struct jit_ctx *c);
 /* Size of a fix-up site's encoding, long or short (0 when it has no short form). */
 JIT_HIDDEN unsigned jit_arch_site_size(enum jit_site_kind kind, bool shrt);
@@ -213,17 +256,45 @@ JIT_HIDDEN void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind
 			     uint64_t addr);
 
 /* ---- compiled program (prog->jit_priv) ---------------------------------------------- */
+/* One compiled body. prog->jit_priv is body 0's; its `budget` is body 1's once compiled. */
 struct jit_image {
-	int32_t *pos;              /* final image offsets of the labels (jit_lbl_*), -1 unbound */
+	int32_t *pos;              /* final image offsets of the labels, -1 unbound */
+	uint32_t *cold_pc;         /* instruction of each cold block (dump) */
+	uint32_t ncold;            /* cold blocks */
 	size_t n;                  /* instruction slots */
 	unsigned nf;               /* functions */
 	uint32_t hot_len, cold_len;
-	unsigned passes;           /* relaxation rounds */
-	uint64_t compile_ns;       /* CPU time vm_jit_compile took (this thread) */
+	unsigned passes;           /* relaxation sweeps (1 or 2) */
+	uint64_t compile_ns;       /* CPU time the compile took (this thread) */
 	uint64_t map_ns;           /* of which the mmap() and mprotect() system calls */
+	void *mem;                 /* the executable image */
+	size_t size;
+	/* body 0 only */
+	void *budget_entry;        /* entry for budgeted runs: jit_budget_lazy, then body 1 */
+	struct jit_image *budget;  /* body 1, NULL until compiled */
+	pthread_mutex_t lock;      /* serialises compiling body 1 */
 };
-/* Absolute image offset of a label of a compiled program, or -1. */
+/* Absolute image offset of a label of a compiled body, or -1. */
 JIT_HIDDEN int64_t jit_image_label(const struct jit_image *im, uint32_t lbl);
+/* Label numbers of a compiled body (as jit_lbl_* gave them while compiling it). */
+static inline uint32_t jit_image_lbl_func(const struct jit_image *im, unsigned f)
+{
+	return (uint32_t)im->n + f;
+}
+static inline uint32_t jit_image_lbl_global(const struct jit_image *im, enum jit_global_label g)
+{
+	return (uint32_t)im->n + im->nf + g;
+}
+static inline uint32_t jit_image_lbl_cold(const struct jit_image *im, uint32_t blk,
+					  enum jit_cold_kind k)
+{
+	return (uint32_t)im->n + im->nf + JG__COUNT + blk * JC__COUNT + k;
+}
+/* Body 1 (instruction budget) of a compiled program, compiled now if needed (thread-safe).
+ * NULL with errno set when it cannot be compiled. */
+JIT_HIDDEN struct jit_image *jit_budget_image(struct xbpf_prog *prog);
+/* Where body 0 goes for a budgeted run before body 1 exists: compiles it, then runs it. */
+JIT_HIDDEN uint64_t jit_budget_lazy(uint64_t r1, uint64_t r2, struct xbpf_run_ctx *rc);
 
 /* Disassembly of a compiled program, interleaved with its eBPF instructions (dump.c).
  * body: 0 or 1. Returns 0, -ENOTSUP without capstone, -EINVAL when not compiled. */

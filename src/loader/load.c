@@ -165,7 +165,8 @@ static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
 	 * keep their checks: the verifier allows ctx offsets up to 64 KiB while their ctx is
 	 * exactly the caller's ctx_in, of any size. */
 	bool trusted = !o->no_verify && p->type != XBPF_PROG_TYPE_SYSCALL;
-	uint32_t flags = o->prog_flags | (trusted ? XBPF_PROG_F_NO_CHECKS : 0);
+	uint32_t flags = o->prog_flags | (trusted ? XBPF_PROG_F_NO_CHECKS : 0) |
+			 (o->no_verify ? 0 : XBPF_PROG_F_VERIFIED); /* no uninitialised stack reads */
 	char log[512] = "";
 	struct xbpf_prog_load_opts lo = {.sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log),
 					 .flags = flags, .engine = o->engine,

@@ -129,6 +129,53 @@ void map_copy_value(const struct xbpf_map *m, void *dst, const void *src)
 	memcpy((uint8_t *)dst + o + 4, (const uint8_t *)src + o + 4, m->vsize - o - 4);
 }
 
+void map_write_value(const struct xbpf_map *m, uint8_t *stored, const void *value,
+		     uint64_t flags, int cpu, bool fresh)
+{
+	if (m->ncpus == 1) {
+		if ((flags & XBPF_F_LOCK) && !fresh) {
+			map_value_lock(m, stored);
+			map_copy_value(m, stored, value);
+			map_value_unlock(m, stored);
+		} else {
+			if (fresh && m->spin_lock_off != UINT32_MAX)
+				memset(stored + m->spin_lock_off, 0, 4);
+			map_copy_value(m, stored, value);
+		}
+		return;
+	}
+	for (unsigned c = 0; c < m->ncpus; c++) {
+		uint8_t *d = stored + (uint64_t)c * m->vstride;
+		if (cpu < 0)
+			map_copy_value(m, d, (const uint8_t *)value + (size_t)c * m->vstride);
+		else if ((int)c == cpu)
+			map_copy_value(m, d, value);
+		else if (fresh)
+			memset(d, 0, m->vsize);
+	}
+}
+
+void map_read_value(const struct xbpf_map *m, void *dst, uint8_t *stored, uint64_t flags)
+{
+	if (m->ncpus > 1) {
+		for (unsigned c = 0; c < m->ncpus; c++) {
+			uint8_t *d = (uint8_t *)dst + (size_t)c * m->vstride;
+			memcpy(d, stored + (size_t)c * m->vstride, m->value_size);
+			memset(d + m->value_size, 0, m->vstride - m->value_size);
+			if (m->spin_lock_off != UINT32_MAX)
+				memset(d + m->spin_lock_off, 0, 4);
+		}
+		return;
+	}
+	if (flags & XBPF_F_LOCK)
+		map_value_lock(m, stored);
+	memcpy(dst, stored, m->value_size);
+	if (flags & XBPF_F_LOCK)
+		map_value_unlock(m, stored);
+	if (m->spin_lock_off != UINT32_MAX)
+		memset((uint8_t *)dst + m->spin_lock_off, 0, 4);
+}
+
 /* ---- CPUs ------------------------------------------------------------------------------- */
 static _Atomic unsigned g_ncpus;
 
@@ -442,6 +489,19 @@ bool map_inner_ok(const struct xbpf_map *m, const struct xbpf_map *in)
 		return false;
 	/* BPF_F_INNER_MAP on the template lets max_entries differ */
 	return (m->inner_flags & XBPF_F_INNER_MAP) || in->max_entries == m->inner_max_entries;
+}
+
+int map_inner_get(const struct xbpf_map *m, const void *value, struct xbpf_map **in)
+{
+	uint32_t id;
+	memcpy(&id, value, 4);
+	*in = map_by_id(id);
+	if (!*in)
+		return -EBADF;
+	if (!map_inner_ok(m, *in))
+		return -EINVAL;
+	vm_map_get(*in);
+	return 0;
 }
 
 static struct xbpf_map *create_fail(struct xbpf_map *m, int fd, int err)

@@ -80,18 +80,6 @@ static void *array_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
 	return e;
 }
 
-/* Copy one value into storage, under its spin lock with XBPF_F_LOCK. */
-static void store_value(struct xbpf_map *m, uint8_t *dst, const void *src, uint64_t flags)
-{
-	if (flags & XBPF_F_LOCK) {
-		map_value_lock(m, dst);
-		map_copy_value(m, dst, src);
-		map_value_unlock(m, dst);
-	} else {
-		map_copy_value(m, dst, src);
-	}
-}
-
 static long array_update(struct xbpf_map *m, const void *key, const void *value,
 			 uint64_t flags, int cpu)
 {
@@ -101,15 +89,7 @@ static long array_update(struct xbpf_map *m, const void *key, const void *value,
 		return -E2BIG;
 	if ((flags & 3) == XBPF_NOEXIST)
 		return -EEXIST;
-	uint8_t *e = elem(m, idx);
-	uint32_t vs8 = map_round8(m->value_size);
-	if (m->ncpus == 1 || cpu >= 0) {
-		store_value(m, e + (cpu > 0 ? (uint64_t)cpu * vs8 : 0), value, flags);
-		return 0;
-	}
-	for (unsigned c = 0; c < m->ncpus; c++)
-		store_value(m, e + (uint64_t)c * vs8, (const uint8_t *)value + (size_t)c * vs8,
-			    flags);
+	map_write_value(m, elem(m, idx), value, flags, cpu, false);
 	return 0;
 }
 
@@ -127,35 +107,13 @@ static int array_get_next_key(struct xbpf_map *m, const void *key, void *next)
 	return 0;
 }
 
-/* Copy a stored value out (the spin lock word reads as zero). */
-static void load_value(const struct xbpf_map *m, void *dst, uint8_t *src, uint64_t flags)
-{
-	if (flags & XBPF_F_LOCK)
-		map_value_lock(m, src);
-	memcpy(dst, src, m->value_size);
-	if (flags & XBPF_F_LOCK)
-		map_value_unlock(m, src);
-	if (m->spin_lock_off != UINT32_MAX)
-		memset((uint8_t *)dst + m->spin_lock_off, 0, 4);
-}
-
 static int array_lookup_user(struct xbpf_map *m, const void *key, void *value, uint64_t flags)
 {
 	uint32_t idx;
 	memcpy(&idx, key, 4);
 	if (idx >= m->max_entries)
 		return -ENOENT;
-	uint8_t *e = elem(m, idx);
-	uint32_t vs8 = map_round8(m->value_size);
-	if (m->ncpus == 1) {
-		load_value(m, value, e, flags);
-		return 0;
-	}
-	for (unsigned c = 0; c < m->ncpus; c++) {
-		uint8_t *d = (uint8_t *)value + (size_t)c * vs8;
-		load_value(m, d, e + (size_t)c * vs8, flags);
-		memset(d + m->value_size, 0, vs8 - m->value_size);
-	}
+	map_read_value(m, value, elem(m, idx), flags);
 	return 0;
 }
 
@@ -255,19 +213,15 @@ static void *aom_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
 static long aom_update(struct xbpf_map *m, const void *key, const void *value,
 		       uint64_t flags, int cpu)
 {
-	uint32_t id;
-	memcpy(&id, value, 4);
 	slot_t *s = slot_at(m, key);
 	if (!s)
 		return -E2BIG;
 	if ((flags & 3) == XBPF_NOEXIST)
 		return -EEXIST;
-	struct xbpf_map *in = map_by_id(id);
-	if (!in)
-		return -EBADF;
-	if (!map_inner_ok(m, in))
-		return -EINVAL;
-	vm_map_get(in);
+	struct xbpf_map *in;
+	int err = map_inner_get(m, value, &in);
+	if (err)
+		return err;
 	struct xbpf_map *old = atomic_exchange(s, in);
 	if (old)
 		vm_map_put(old);

@@ -200,18 +200,25 @@ static void elem_free(struct xbpf_map *m, uint32_t idx)
 	map_unlock(&a->u.h.free_lock);
 }
 
+/* An LRU link as stored; 0 (none) when it is not an element index (a corrupted file). */
+static inline uint32_t lru_link(const struct xbpf_map *m, uint32_t idx)
+{
+	return idx <= m->max_entries ? idx : 0;
+}
+
 static void lru_unlink(struct xbpf_map *m, uint32_t idx)
 {
 	struct map_arena *a = m->a;
 	struct helem *e = E(m, idx);
-	if (e->lru_prev)
-		E(m, e->lru_prev)->lru_next = e->lru_next;
+	uint32_t prev = lru_link(m, e->lru_prev), next = lru_link(m, e->lru_next);
+	if (prev)
+		E(m, prev)->lru_next = next;
 	else
-		a->u.h.lru_head = e->lru_next;
-	if (e->lru_next)
-		E(m, e->lru_next)->lru_prev = e->lru_prev;
+		a->u.h.lru_head = next;
+	if (next)
+		E(m, next)->lru_prev = prev;
 	else
-		a->u.h.lru_tail = e->lru_prev;
+		a->u.h.lru_tail = prev;
 	e->lru_prev = e->lru_next = 0;
 }
 
@@ -219,12 +226,13 @@ static void lru_push_head(struct xbpf_map *m, uint32_t idx)
 {
 	struct map_arena *a = m->a;
 	struct helem *e = E(m, idx);
+	uint32_t head = lru_link(m, a->u.h.lru_head);
 	e->lru_prev = 0;
-	e->lru_next = a->u.h.lru_head;
-	if (a->u.h.lru_head)
-		E(m, a->u.h.lru_head)->lru_prev = idx;
+	e->lru_next = head;
+	if (head)
+		E(m, head)->lru_prev = idx;
 	a->u.h.lru_head = idx;
-	if (!a->u.h.lru_tail)
+	if (!lru_link(m, a->u.h.lru_tail) || !head)
 		a->u.h.lru_tail = idx;
 }
 
@@ -278,8 +286,8 @@ static void *hash_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
 	return v;
 }
 
-/* Write the value(s) of an element: cpu >= 0 -> that CPU's slot (zeroing the others when
- * `fresh`), cpu < 0 -> every slot from a user buffer. */
+/* Write the value(s) of an element (map_write_value), the common u64 counter with one
+ * store. */
 static void write_values(struct xbpf_map *m, struct helem *e, const void *value,
 			 uint64_t flags, int cpu, bool fresh)
 {
@@ -288,27 +296,7 @@ static void write_values(struct xbpf_map *m, struct helem *e, const void *value,
 		memcpy(v, value, 8);   /* the common u64 counter: one store */
 		return;
 	}
-	if (m->ncpus == 1) {
-		if ((flags & XBPF_F_LOCK) && !fresh) {
-			map_value_lock(m, v);
-			map_copy_value(m, v, value);
-			map_value_unlock(m, v);
-		} else {
-			if (fresh && m->spin_lock_off != UINT32_MAX)
-				memset(v + m->spin_lock_off, 0, 4);
-			map_copy_value(m, v, value);
-		}
-		return;
-	}
-	for (unsigned c = 0; c < m->ncpus; c++) {
-		uint8_t *d = v + (uint64_t)c * m->vstride;
-		if (cpu < 0)
-			memcpy(d, (const uint8_t *)value + (size_t)c * m->vstride, m->vsize);
-		else if ((int)c == cpu)
-			memcpy(d, value, m->vsize);
-		else if (fresh)
-			memset(d, 0, m->vsize);
-	}
+	map_write_value(m, v, value, flags, cpu, fresh);
 }
 
 static long hash_update_raw(struct xbpf_map *m, const void *key, const void *value,
@@ -373,26 +361,34 @@ static long hash_update(struct xbpf_map *m, const void *key, const void *value,
 	return hash_update_raw(m, key, value, flags, cpu);
 }
 
+/* Find key with its bucket's writer lock taken (the caller unlocks *l): the element index,
+ * 0 when absent; *h = the key's hash. */
+static uint32_t find_locked(struct xbpf_map *m, const void *key, uint32_t *h, map_lock_t **l)
+{
+	*h = key_hash(m, key);
+	struct hbucket *b = B(m, *h);
+	*l = wlock(m, b);
+	map_lock(*l);
+	return find(m, b, key, *h);
+}
+
 /* Unlink key (writer lock taken here); copy its value(s) first when `out`. For
  * HASH_OF_MAPS the removed inner map is returned in *inner. */
 static long hash_remove(struct xbpf_map *m, const void *key, void *out, void **inner)
 {
-	uint32_t h = key_hash(m, key);
-	struct hbucket *b = B(m, h);
-	map_lock_t *l = wlock(m, b);
-	map_lock(l);
-	uint32_t idx = find(m, b, key, h);
+	uint32_t h;
+	map_lock_t *l;
+	uint32_t idx = find_locked(m, key, &h, &l);
 	if (!idx) {
 		map_unlock(l);
 		return -ENOENT;
 	}
 	struct helem *e = E(m, idx);
 	if (out)
-		memcpy(out, evalue(m, e), (size_t)(m->ncpus > 1 ? m->vstride * m->ncpus :
-							       m->value_size));
+		map_read_value(m, out, evalue(m, e), 0);
 	if (inner)
 		memcpy(inner, evalue(m, e), sizeof *inner);
-	chain_unlink(m, b, idx);
+	chain_unlink(m, B(m, h), idx);
 	if (map_is_lru(m->type))
 		lru_unlink(m, idx);
 	map_unlock(l);
@@ -410,38 +406,15 @@ static int hash_lookup_and_delete(struct xbpf_map *m, const void *key, void *val
 	return (int)hash_remove(m, key, value, NULL);
 }
 
-static int copy_out(struct xbpf_map *m, uint8_t *v, void *value, uint64_t flags);
-
 static int hash_lookup_user(struct xbpf_map *m, const void *key, void *value, uint64_t flags)
 {
-	uint32_t h = key_hash(m, key);
-	struct hbucket *b = B(m, h);
-	map_lock_t *l = wlock(m, b);
-	map_lock(l);   /* the element cannot be freed and reused while we copy */
-	uint32_t idx = find(m, b, key, h);
-	int err = idx ? copy_out(m, evalue(m, E(m, idx)), value, flags) : -ENOENT;
+	uint32_t h;
+	map_lock_t *l;   /* held: the element cannot be freed and reused while we copy */
+	uint32_t idx = find_locked(m, key, &h, &l);
+	if (idx)
+		map_read_value(m, value, evalue(m, E(m, idx)), flags);
 	map_unlock(l);
-	return err;
-}
-
-static int copy_out(struct xbpf_map *m, uint8_t *v, void *value, uint64_t flags)
-{
-	if (m->ncpus > 1) {
-		for (unsigned c = 0; c < m->ncpus; c++) {
-			uint8_t *d = (uint8_t *)value + (size_t)c * m->vstride;
-			memcpy(d, v + (size_t)c * m->vstride, m->value_size);
-			memset(d + m->value_size, 0, m->vstride - m->value_size);
-		}
-		return 0;
-	}
-	if (flags & XBPF_F_LOCK)
-		map_value_lock(m, v);
-	memcpy(value, v, m->value_size);
-	if (flags & XBPF_F_LOCK)
-		map_value_unlock(m, v);
-	if (m->spin_lock_off != UINT32_MAX)
-		memset((uint8_t *)value + m->spin_lock_off, 0, 4);
-	return 0;
+	return idx ? 0 : -ENOENT;
 }
 
 /* First key of buckets [from, nbuckets) into next, 0 / -ENOENT. */
@@ -465,11 +438,9 @@ static int hash_get_next_key(struct xbpf_map *m, const void *key, void *next)
 {
 	if (!key)
 		return first_from(m, 0, next);
-	uint32_t h = key_hash(m, key);
-	struct hbucket *b = B(m, h);
-	map_lock_t *l = wlock(m, b);
-	map_lock(l);
-	uint32_t idx = find(m, b, key, h);
+	uint32_t h;
+	map_lock_t *l;
+	uint32_t idx = find_locked(m, key, &h, &l);
 	if (!idx) {
 		map_unlock(l);
 		return first_from(m, 0, next);
@@ -529,14 +500,10 @@ static void *hom_lookup(struct xbpf_map *m, const void *key, unsigned cpu)
 static long hom_update(struct xbpf_map *m, const void *key, const void *value,
 		       uint64_t flags, int cpu)
 {
-	uint32_t id;
-	memcpy(&id, value, 4);
-	struct xbpf_map *in = map_by_id(id);
-	if (!in)
-		return -EBADF;
-	if (!map_inner_ok(m, in))
-		return -EINVAL;
-	vm_map_get(in);
+	struct xbpf_map *in;
+	int ierr = map_inner_get(m, value, &in);
+	if (ierr)
+		return ierr;
 	void **v = hash_lookup(m, key, 0);
 	if (v && (flags & 3) != XBPF_NOEXIST) {   /* replace in place */
 		struct xbpf_map *old = __atomic_exchange_n(v, in, __ATOMIC_ACQ_REL);

@@ -258,6 +258,17 @@ static inline bool map_is_lru(uint32_t t)
 }
 /* Copy a value into storage honouring a struct bpf_spin_lock (the lock word is kept). */
 MAP_HIDDEN void map_copy_value(const struct xbpf_map *m, void *dst, const void *src);
+/* Write an element's stored value(s) (per-CPU: ncpus slots of vstride bytes): cpu >= 0
+ * writes that CPU's slot (zeroing the others when `fresh`, a new element), cpu < 0 every
+ * slot from a user buffer. A single value is written under its bpf_spin_lock with
+ * XBPF_F_LOCK, except a fresh one, whose lock word is zeroed instead. */
+MAP_HIDDEN void map_write_value(const struct xbpf_map *m, uint8_t *stored, const void *value,
+				uint64_t flags, int cpu, bool fresh);
+/* Copy an element's stored value(s) to a user buffer: per-CPU every CPU's slot, each
+ * padded with zeroes to vstride; else one value, read under its bpf_spin_lock with
+ * XBPF_F_LOCK. The lock word reads as zero. */
+MAP_HIDDEN void map_read_value(const struct xbpf_map *m, void *dst, uint8_t *stored,
+			       uint64_t flags);
 /* Lock/unlock the bpf_spin_lock inside a value (XBPF_F_LOCK). */
 MAP_HIDDEN void map_value_lock(const struct xbpf_map *m, void *value);
 MAP_HIDDEN void map_value_unlock(const struct xbpf_map *m, void *value);
@@ -269,5 +280,9 @@ MAP_HIDDEN struct xbpf_map *map_by_id(uint32_t id);
 MAP_HIDDEN bool map_is_live(const void *p);
 /* Does `inner` match m's inner template? */
 MAP_HIDDEN bool map_inner_ok(const struct xbpf_map *m, const struct xbpf_map *inner);
+/* The inner map a *_OF_MAPS update names (value = its u32 id), with a reference taken:
+ * 0, -EBADF (no such map), -EINVAL (does not match the template). */
+MAP_HIDDEN int map_inner_get(const struct xbpf_map *m, const void *value,
+			     struct xbpf_map **in);
 
 #endif /* XBPF_MAP_INTERNAL_H */

@@ -42,6 +42,7 @@ static int check_size(struct vrf_env *env, struct vrf_state *st, unsigned regno,
 	if (s->type != VT_SCALAR)
 		return vrf_reject(env, st, -EACCES, "a size argument must be a number",
 				  "R%u is not a scalar size", regno);
+	vrf_precise_regs(env, st, (int)regno, -1);
 	if (s->v.smin < 0)
 		return vrf_reject(env, st, -EACCES, "check the size is not negative before the "
 				  "call", "R%u min value is negative, either use unsigned or "
@@ -65,8 +66,10 @@ static int check_map_arg(struct vrf_env *env, struct vrf_state *st, unsigned reg
 			 bool null_ok, const char *name)
 {
 	struct vrf_reg *r = vrf_reg(st, regno);
-	if (null_ok && is_zero(r))
+	if (null_ok && is_zero(r)) {
+		vrf_precise_regs(env, st, (int)regno, -1);
 		return 0;
+	}
 	if (r->type != VT_MAP_PTR || r->maybe_null)
 		return bad_arg(env, st, regno, XBPF_ARG_CONST_MAP_PTR, name);
 	env->call_map = r->map;
@@ -130,20 +133,25 @@ static int check_arg(struct vrf_env *env, struct vrf_state *st, const struct xbp
 					  "size argument without memory argument");
 		return check_size(env, st, regno, t, p->args[a - 1]);
 	case XBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+		vrf_precise_regs(env, st, (int)regno, -1);
 		if (r->type != VT_SCALAR || !sc_is_const(&r->v))
 			return vrf_reject(env, st, -EACCES, "the size to reserve must be a constant",
 					  "R%u is not a known constant", regno);
 		env->call_alloc_size = r->v.t.value;
 		return 0;
 	case XBPF_ARG_PTR_TO_CTX: case XBPF_ARG_PTR_TO_CTX_OR_NULL:
-		if (t == XBPF_ARG_PTR_TO_CTX_OR_NULL && is_zero(r))
+		if (t == XBPF_ARG_PTR_TO_CTX_OR_NULL && is_zero(r)) {
+			vrf_precise_regs(env, st, (int)regno, -1);
 			return 0;
+		}
 		if (r->type != VT_CTX || r->off || !sc_is_const(&r->v) || r->v.t.value)
 			return bad_arg(env, st, regno, XBPF_ARG_PTR_TO_CTX, name);
 		return 0;
 	case XBPF_ARG_PTR_TO_STACK: case XBPF_ARG_PTR_TO_STACK_OR_NULL:
-		if (t == XBPF_ARG_PTR_TO_STACK_OR_NULL && is_zero(r))
+		if (t == XBPF_ARG_PTR_TO_STACK_OR_NULL && is_zero(r)) {
+			vrf_precise_regs(env, st, (int)regno, -1);
 			return 0;
+		}
 		if (r->type != VT_STACK)
 			return bad_arg(env, st, regno, XBPF_ARG_PTR_TO_STACK, name);
 		return 0;
@@ -356,9 +364,39 @@ static int enter_callback(struct vrf_env *env, struct vrf_state *st, int32_t id)
 	f->callsite = env->pc;
 	f->subprog = env->subprog_of[target];
 	f->callback = 1;
+	vrf_cur(cb)->callback_depth++;
 	cb->frames[++cb->curframe] = f;
 	cb->pc = target;
+	vrf_hist_jump(env, cb, env->pc, target, VH_CBCALL);
 	return vrf_push(env, cb);
+}
+
+/* After a helper that may move or resize the packet, every packet pointer (registers and
+ * spills, all frames) is stale: it becomes an unknown scalar, as in the kernel. */
+static void forget_pkt_ptr(struct vrf_reg *r, void *arg)
+{
+	(void)arg;
+	if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
+		vrf_mark_unknown(r);
+}
+
+/* Run the callback once more, unless this is bpf_loop and it has run as many iterations
+ * as its count (r1) allows: as the kernel, which marks r1 precise for that. */
+static int callback(struct vrf_env *env, struct vrf_state *st, int32_t id)
+{
+	struct vrf_frame *c = vrf_cur(st);
+	int err = 0;
+	if (id == 181) {
+		const struct vrf_reg *n = vrf_reg(st, 1);
+		uint64_t max = n->type == VT_SCALAR ? n->v.umax : UINT64_MAX;
+		vrf_precise_regs(env, st, 1, -1);
+		if (c->callback_depth < max)
+			err = enter_callback(env, st, id);
+	} else {
+		err = enter_callback(env, st, id);
+	}
+	c->callback_depth = 0;  /* this path: the helper returns */
+	return err;
 }
 
 int vrf_check_helper(struct vrf_env *env, struct vrf_state *st)
@@ -397,10 +435,12 @@ int vrf_check_helper(struct vrf_env *env, struct vrf_state *st)
 	if (p->flags & XBPF_HELPER_F_RELEASES_ARG1 &&
 	    (err = vrf_ref_release(env, st, vrf_reg(st, 1)->ref)))
 		return err;
-	if (env->call_func != UINT32_MAX && (err = enter_callback(env, st, in->imm)))
+	if (env->call_func != UINT32_MAX && (err = callback(env, st, in->imm)))
 		return err;
 	for (unsigned r = 1; r <= 5; r++)
 		vrf_mark_not_init(vrf_reg(st, r));
+	if (vrf_helper_changes_pkt_data((uint32_t)in->imm))
+		vrf_for_each_reg(st, forget_pkt_ptr, NULL);
 	return set_return(env, st, p, name);
 }
 
@@ -451,6 +491,7 @@ static int callback_return(struct vrf_env *env, struct vrf_state *st, uint32_t *
 {
 	struct vrf_reg *r0 = vrf_reg(st, 0);
 	struct vrf_frame *callee = vrf_cur(st);
+	vrf_precise_regs(env, st, 0, -1);
 	if (r0->type != VT_SCALAR || r0->v.umax > 1)
 		return vrf_reject(env, st, -EACCES, "a callback returns 0 (continue) or 1 (stop)",
 				  "At callback return the register R0 has %s value, should be "

@@ -8,6 +8,9 @@
  * first). At prune points (jump targets, after branches and calls) the state is compared
  * with states stored there earlier: when a stored state whose whole exploration has
  * completed subsumes it, every path from here was already proven safe and this one stops.
+ * Scalars are compared by value only where the stored state's exploration relied on them
+ * (precision marks, backtrack.c); a pruned state inherits those marks along its own path.
+ * Each state carries its last stored state (ckpt) and the history since (hist).
  * A stored state is complete once every state queued after it was explored; states not
  * yet complete lie on the current path (loops): equality with one of them means the loop
  * makes no progress ("infinite loop detected"). Bounded loops simply unroll, up to the
@@ -17,6 +20,7 @@
 #include "vrf.h"
 
 #define MAX_STORED_PER_INSN 256
+#define UNLISTED_EVERY 64   /* instructions between unlisted checkpoints */
 
 uint32_t vrf_new_id(struct vrf_env *env)
 {
@@ -75,18 +79,9 @@ int vrf_push(struct vrf_env *env, struct vrf_state *st)
 static const struct vrf_path *path_add(struct vrf_env *env, const struct vrf_path *prev,
 				       uint32_t pc, bool taken)
 {
-	if (!env->arena || env->arena_used + sizeof(struct vrf_path) > env->arena_size) {
-		size_t sz = 64 * 1024;
-		void **chunk = vrf_alloc(env, sz);
-		if (!chunk)
-			return prev; /* explanations lose detail, verification goes on */
-		chunk[0] = env->arena;
-		env->arena = chunk;
-		env->arena_used = sizeof(void *) * 2;
-		env->arena_size = sz;
-	}
-	struct vrf_path *p = (struct vrf_path *)((char *)env->arena + env->arena_used);
-	env->arena_used += sizeof *p;
+	struct vrf_path *p = vrf_arena_alloc(env, sizeof *p);
+	if (!p)
+		return prev; /* explanations lose detail, verification goes on */
 	p->prev = prev;
 	p->pc = pc;
 	p->taken = taken;
@@ -97,35 +92,90 @@ static const struct vrf_path *path_add(struct vrf_env *env, const struct vrf_pat
 
 static void complete_states(struct vrf_env *env, size_t depth)
 {
-	while (env->nincomplete && env->incomplete[env->nincomplete - 1]->depth >= depth)
-		env->incomplete[--env->nincomplete]->complete = true;
+	while (env->nincomplete && env->incomplete[env->nincomplete - 1]->depth >= depth) {
+		struct vrf_stored *s = env->incomplete[--env->nincomplete];
+		s->complete = true;
+		if (s->unlisted) {  /* no walk passes a complete state: its marks are moot */
+			vrf_state_free(env, s->st);
+			s->st = NULL;
+			s->next = env->evicted;
+			env->evicted = s;
+		}
+	}
+}
+
+/* A callback came back to its helper call in a state the previous iteration's (old,
+ * still being explored) does not cover: scalars that differ and that no check has relied
+ * on so far become unknown, so that the iterations converge (as the kernel does). */
+static void widen_reg(const struct vrf_reg *o, struct vrf_reg *c)
+{
+	if (o->type == VT_SCALAR && c->type == VT_SCALAR && !(o->precise & VRF_P_HARD) &&
+	    !(sc_includes(&o->v, &c->v) && sc_includes(&c->v, &o->v)))
+		vrf_mark_unknown(c);
+}
+
+static void widen(const struct vrf_state *old, struct vrf_state *cur)
+{
+	if (old->curframe != cur->curframe)
+		return;
+	for (int i = 0; i <= cur->curframe; i++) {
+		const struct vrf_frame *of = old->frames[i];
+		struct vrf_frame *cf = cur->frames[i];
+		if (of->callsite != cf->callsite)
+			return;
+		for (int r = 0; r < XBPF_NREGS; r++)
+			widen_reg(&of->regs[r], &cf->regs[r]);
+		for (int k = 0; k < of->nslots && k < cf->nslots; k++)
+			if (of->slots[k].kind[0] == SB_SPILL && cf->slots[k].kind[0] == SB_SPILL)
+				widen_reg(&of->slots[k].spill, &cf->slots[k].spill);
+	}
+}
+
+/* st is covered by stored s: its path relies on what s's exploration relied on. */
+static int pruned(struct vrf_env *env, struct vrf_stored *s, struct vrf_state *st,
+		  const struct vrf_bt need[2])
+{
+	s->hits++;
+	vrf_precise(env, st, &need[0]);
+	vrf_precise_soft(env, st, &need[1]);
+	vrf_state_free(env, st);
+	return 1;
+}
+
+static void evict(struct vrf_env *env, struct vrf_stored *s)
+{
+	vrf_state_free(env, s->st);
+	s->st = NULL;
+	s->next = env->evicted;
+	env->evicted = s;
 }
 
 /* 1: pruned (st freed), 0: go on, <0: error. */
 static int visit(struct vrf_env *env, struct vrf_state *st)
 {
 	unsigned n = 0;
-	bool cb_return = st->cb_return;
+	bool cb_return = st->cb_return, widened = false;
+	struct vrf_bt need[2];
 	st->cb_return = 0;
 	for (struct vrf_stored **pp = &env->stored[st->pc], *s; (s = *pp) != NULL;) {
 		if (s->complete) {
-			if (vrf_state_subsumes(env, s->st, st, false)) {
-				s->hits++;
-				vrf_state_free(env, st);
-				return 1;
-			}
+			if (vrf_state_covers(env, s->st, st, false, need))
+				return pruned(env, s, st, need);
 			if (++s->misses > s->hits * 3 + 3) { /* rarely useful: forget it */
 				*pp = s->next;
-				vrf_state_free(env, s->st);
-				vrf_free(env, s, sizeof *s);
+				evict(env, s);
 				continue;
 			}
-		} else if (cb_return && vrf_state_subsumes(env, s->st, st, false)) {
+		} else if (cb_return) {
 			/* the helper bounds its callback's iterations: an iteration adding no new
-			 * states is covered by the one in progress */
-			s->hits++;
-			vrf_state_free(env, st);
-			return 1;
+			 * states is covered by the one in progress (whose marks are not final:
+			 * every scalar compares by value) */
+			if (vrf_state_covers(env, s->st, st, true, need))
+				return pruned(env, s, st, need);
+			if (!widened) {
+				widen(s->st, st);
+				widened = true;
+			}
 		} else if (vrf_state_subsumes(env, s->st, st, true)) {
 			return vrf_reject(env, st, -EACCES, "the loop's state does not change between "
 					  "iterations, so it may never end: give it a bound the "
@@ -137,7 +187,10 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 	/* store sparsely (as the kernel does), but always at loop heads */
 	if (env->prune[st->pc] != 2 && st->since_store_insns < 1)
 		return 0;
-	if (n >= MAX_STORED_PER_INSN)
+	/* enough states here: store one only now and then, as a link of the checkpoint chain
+	 * that keeps the history short (precision walks stop at checkpoints) */
+	bool unlisted = n >= MAX_STORED_PER_INSN;
+	if (unlisted && st->since_store_insns < UNLISTED_EVERY)
 		return 0;
 	struct vrf_stored *s = vrf_alloc(env, sizeof *s);
 	struct vrf_state *copy = s ? vrf_state_copy(env, st) : NULL;
@@ -156,9 +209,17 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 	}
 	st->since_store_insns = st->since_store_jmps = 0;
 	s->st = copy;
+	s->parent = st->ckpt;
+	s->hist = st->hist;
+	s->pc = st->pc;
+	st->ckpt = s;
+	st->hist = NULL;
 	s->depth = (uint32_t)env->npending;
-	s->next = env->stored[st->pc];
-	env->stored[st->pc] = s;
+	s->unlisted = unlisted;
+	if (!unlisted) {
+		s->next = env->stored[st->pc];
+		env->stored[st->pc] = s;
+	}
 	env->incomplete[env->nincomplete++] = s;
 	env->states++;
 	return 0;
@@ -283,6 +344,8 @@ static int cond_pointers(struct vrf_env *env, struct vrf_state *st, struct vrf_s
 	bool zero = s->type == VT_SCALAR && sc_is_const(&s->v) && s->v.t.value == 0;
 	if (is64 && zero && d->maybe_null && (cmp == SC_JEQ || cmp == SC_JNE)) {
 		uint32_t id = d->id;
+		if (!imm)
+			vrf_precise_regs(env, st, in->src_reg, -1);
 		null_branch(env, other, id, cmp == SC_JEQ);
 		null_branch(env, st, id, cmp != SC_JEQ);
 		return 0;
@@ -340,9 +403,17 @@ int vrf_check_cond(struct vrf_env *env, struct vrf_state *st, uint32_t *next)
 	else
 		br = pointer_branch(d, s, cmp, is64);
 	if (br >= 0) {
+		/* the value decided the branch: it must stay what it is in pruned states */
+		if (scalars || (xform && s->type == VT_SCALAR))
+			vrf_precise_regs(env, st, scalars ? in->dst_reg : -1, xform ? in->src_reg : -1);
 		*next = br ? target : env->pc + 1;
 		return 0;
 	}
+	if (scalars && (d->id || (xform && s->id)))
+		vrf_hist_link(env, st, d->id, xform ? s->id : 0, in->dst_reg, xform ? in->src_reg : -1);
+	struct vrf_bt links;
+	if (scalars)  /* before refining: an infeasible branch makes them all matter */
+		vrf_links(st, d->id, xform ? s->id : 0, &links);
 	struct vrf_state *other = vrf_state_copy(env, st);
 	if (!other)
 		return vrf_reject(env, st, -ENOMEM, "the analysis ran out of memory", "out of memory");
@@ -350,10 +421,17 @@ int vrf_check_cond(struct vrf_env *env, struct vrf_state *st, uint32_t *next)
 	if (scalars) {
 		ok_taken = refine_scalars(other, in, cmp, is64, true, xform ? NULL : &imm);
 		ok_fall = refine_scalars(st, in, cmp, is64, false, xform ? NULL : &imm);
+		if (!ok_taken || !ok_fall) {
+			links.regs[st->curframe] |= (uint16_t)(1u << in->dst_reg);
+			if (xform)
+				links.regs[st->curframe] |= (uint16_t)(1u << in->src_reg);
+			vrf_precise(env, st, &links);
+		}
 	} else {
 		cond_pointers(env, st, other, cmp, is64, xform ? NULL : &imm);
 	}
 	other->pc = target;
+	vrf_hist_jump(env, other, env->pc, target, VH_JUMP);
 	other->path = path_add(env, st->path, env->pc, true);
 	if (ok_fall)
 		st->path = path_add(env, st->path, env->pc, false);
@@ -404,6 +482,18 @@ static int step(struct vrf_env *env, struct vrf_state *st, uint32_t *next)
 	}
 }
 
+static void record_jump(struct vrf_env *env, struct vrf_state *st, uint32_t pc, uint32_t next,
+			bool in_cb)
+{
+	uint8_t form = isa_table[env->op].form;
+	enum vrf_hist_kind k = VH_JUMP;
+	if (form == FORM_CALL_LOCAL)
+		k = VH_CALL;
+	else if (form == FORM_EXIT)
+		k = in_cb ? VH_CBRET : VH_RET;
+	vrf_hist_jump(env, st, pc, next, k);
+}
+
 /* Run one state until its path ends. Frees st. */
 static int run_path(struct vrf_env *env, struct vrf_state *st)
 {
@@ -439,7 +529,14 @@ static int run_path(struct vrf_env *env, struct vrf_state *st)
 		st->since_store_insns++;
 		if (isa_is_jump(env->op))
 			st->since_store_jmps++;
+		bool in_cb = st->curframe > 0 && vrf_cur(st)->callback;
 		err = step(env, st, &next);
+		if (!err && env->hist_oom)
+			err = vrf_reject(env, st, -ENOMEM, "the analysis ran out of memory",
+					 "out of memory");
+		if (!err && next != UINT32_MAX &&
+		    next != pc + (isa_table[env->op].form == FORM_LDDW ? 2u : 1u))
+			record_jump(env, st, pc, next, in_cb);
 		if (!err && env->log_level >= 2)
 			vrf_log_insn(env, st, pc);
 		if (err || next == UINT32_MAX) {

@@ -88,6 +88,11 @@ static int ptr_add(struct vrf_env *env, struct vrf_state *st, struct vrf_reg *ds
 	return 0;
 }
 
+static bool form_x(uint16_t op)
+{
+	return isa_table[op].form == FORM_ALU_X;
+}
+
 static int ptr_alu(struct vrf_env *env, struct vrf_state *st, enum sc_op sop,
 		   struct vrf_reg *dst, const struct vrf_reg *src, bool is64, unsigned regno)
 {
@@ -113,6 +118,9 @@ static int ptr_alu(struct vrf_env *env, struct vrf_state *st, enum sc_op sop,
 		return vrf_reject(env, st, -EACCES, "only + and - with a scalar are allowed on "
 				  "pointers", "R%u pointer arithmetic with %s operator prohibited",
 				  dp ? regno : (unsigned)in->src_reg, sym);
+	/* the scalar moves the pointer: its value must stay what it is in pruned states */
+	if (form_x(env->op))
+		vrf_precise_regs(env, st, dp ? (int)in->src_reg : (int)in->dst_reg, -1);
 	if (!dp) {
 		if (sop == SC_SUB)
 			return vrf_reject(env, st, -EACCES, "subtract the scalar from the pointer, "
@@ -186,13 +194,16 @@ int vrf_check_alu(struct vrf_env *env, struct vrf_state *st)
 		dst->v = is64 ? v : sc_trunc(v, 4);
 		return 0;
 	}
+	if (form == FORM_END) {  /* before the mov: its op bits are no ALU operation */
+		if ((err = vrf_check_read(env, st, in->dst_reg)))
+			return err;
+		return check_end(env, st, dst, in);
+	}
 	if (sop == SC_MOV)
 		return check_mov(env, st, dst, form == FORM_ALU_X ? vrf_reg(st, in->src_reg) : &srcv,
 				 is64);
 	if ((err = vrf_check_read(env, st, in->dst_reg)))
 		return err;
-	if (form == FORM_END)
-		return check_end(env, st, dst, in);
 	if (form == FORM_NEG) {
 		if ((err = need_scalar(env, st, in->dst_reg, "negation")))
 			return err;

@@ -104,10 +104,12 @@ static int stack_write(struct vrf_env *env, struct vrf_state *st, const struct v
 		return 0;
 	}
 	bool zero = val && val->type == VT_SCALAR && sc_is_const(&val->v) && val->v.t.value == 0;
-	stack_mark(f, lo, hi, zero ? SB_ZERO : SB_MISC, false);
-	if (!zero && val && val->type == VT_SCALAR && sc_is_const(&val->v) && size < 8 && lo % 8 == 0 &&
-	    val->v.umax < (1ull << (size * 8))) {
-		/* a narrow spill of a scalar that fits: its low `size` bytes keep the value */
+	bool narrow = val && val->type == VT_SCALAR && size < 8 && lo % 8 == 0 &&
+		      val->v.umax < (1ull << (size * 8));
+	stack_mark(f, lo, hi, zero && !narrow ? SB_ZERO : SB_MISC, false);
+	if (narrow) {
+		/* a narrow spill of a scalar that fits (as the kernel: zeros too, so that
+		 * pruning can ignore them when imprecise): its low `size` bytes keep it */
 		struct vrf_slot *s = slot_of(f, lo, &idx);
 		memset(s->kind, SB_SPILL, size);
 		s->spill = *val;
@@ -296,6 +298,10 @@ static int access(struct vrf_env *env, struct vrf_state *st, unsigned regno, int
 				  (unsigned)env->insns[env->pc].src_reg, vrf_type_name(r));
 	switch (r->type) {
 	case VT_STACK:
+		if (regno != 10 || r->frame != st->curframe)  /* backtrack.c needs the slots */
+			vrf_hist_stack(env, st, r->frame, (int64_t)r->off + off +
+				       (sc_is_const(&r->v) ? (int64_t)r->v.t.value : r->v.smin),
+				       size, !sc_is_const(&r->v));
 		return write ? stack_write(env, st, r, regno, off, size, val)
 			     : stack_read(env, st, r, regno, off, size, dst);
 	case VT_CTX:
@@ -503,8 +509,10 @@ int vrf_check_helper_mem(struct vrf_env *env, struct vrf_state *st, unsigned reg
 {
 	struct vrf_reg *r = vrf_reg(st, regno);
 	const struct xbpf_verify_map *m;
-	if (null_ok && r->type == VT_SCALAR && sc_is_const(&r->v) && r->v.t.value == 0)
+	if (null_ok && r->type == VT_SCALAR && sc_is_const(&r->v) && r->v.t.value == 0) {
+		vrf_precise_regs(env, st, (int)regno, -1);
 		return 0;
+	}
 	if (r->maybe_null || r->type == VT_SCALAR || r->type == VT_NOT_INIT)
 		return null_or_bad(env, st, r, regno);
 	if (size == 0 && vrf_is_ptr(r))

@@ -64,7 +64,10 @@ static const struct field xdp_fields[] = {
 	{0, 4, CF_PKT, 1, T(XDP), 0},
 	{4, 4, CF_PKT_END, 1, T(XDP), 0},
 	{8, 4, CF_PKT_META, 1, T(XDP), 0},
-	{12, 12, CF_SCALAR, 0, T(XDP), 0},     /* ingress_ifindex, rx_queue_index, egress_ifindex */
+	/* ingress_ifindex, rx_queue_index: 4-byte loads only (__is_valid_xdp_access);
+	 * egress_ifindex needs expected_attach_type BPF_XDP_DEVMAP, which xbpf_verify_opts
+	 * cannot express: not readable */
+	{12, 8, CF_SCALAR, 4, T(XDP), 0},
 };
 
 /* struct bpf_sock_ops */
@@ -193,6 +196,7 @@ static const struct helper_perm perms[] = {
 	{26, SKB_ALL | T(FLOW_DISSECTOR)}, {68, SKB_ALL},
 	{44, T(XDP)}, {54, T(XDP)}, {65, T(XDP)}, {188, T(XDP)}, {189, T(XDP)}, {190, T(XDP)},
 	{23, TC | T(XDP) | LWT}, {51, T(XDP)}, {69, TC | T(XDP)},
+	{28, TC | T(XDP) | LWT},      /* csum_diff */
 	{49, T(SOCK_OPS) | T(CGROUP_SOCK_ADDR)}, {57, T(SOCK_OPS) | T(CGROUP_SOCK_ADDR)},
 	{59, T(SOCK_OPS)}, {53, T(SOCK_OPS)}, {70, T(SOCK_OPS)},
 	{52, T(SK_SKB)}, {72, T(SK_SKB)},
@@ -207,6 +211,31 @@ bool vrf_helper_allowed(uint32_t type, uint32_t id)
 		if (perms[i].id == id)
 			return perms[i].types >> type & 1;
 	return true;
+}
+
+/* The kernel's bpf_helper_changes_pkt_data(): helpers after which packet pointers are
+ * invalid (tail_call too: a failed tail call may have run nothing, but the kernel treats
+ * it the same way). */
+bool vrf_helper_changes_pkt_data(uint32_t id)
+{
+	static const uint16_t ids[] = {
+		9,   /* skb_store_bytes */     10,  /* l3_csum_replace */
+		11,  /* l4_csum_replace */     12,  /* tail_call */
+		13,  /* clone_redirect */      18,  /* skb_vlan_push */
+		19,  /* skb_vlan_pop */        31,  /* skb_change_proto */
+		38,  /* skb_change_tail */     39,  /* skb_pull_data */
+		43,  /* skb_change_head */     44,  /* xdp_adjust_head */
+		50,  /* skb_adjust_room */     54,  /* xdp_adjust_meta */
+		63,  /* msg_pull_data */       65,  /* xdp_adjust_tail */
+		73,  /* lwt_push_encap */      74,  /* lwt_seg6_store_bytes */
+		75,  /* lwt_seg6_adjust_srh */ 76,  /* lwt_seg6_action */
+		90,  /* msg_push_data */       91,  /* msg_pop_data */
+		143, /* store_hdr_opt */
+	};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
 }
 
 bool vrf_pkt_writable(uint32_t type)

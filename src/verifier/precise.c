@@ -4,9 +4,11 @@
  * A scalar's exact value matters only when, on some path onward, it flows (through ALU
  * operations, moves, spills and fills) into a memory access offset, pointer arithmetic,
  * a helper argument the verifier checks (sizes, constants, NULL), or a conditional jump
- * (whose outcome the value may decide). Everywhere else any scalar would do. Pruning
- * compares such "undemanded" scalars by type only, which is what makes it effective on
- * large programs (the kernel gets the same effect by backtracking precision marks).
+ * (whose outcome the value may decide). Everywhere else any scalar would do. This is a
+ * static filter on top of the dynamic precision marks (backtrack.c): pruning compares a
+ * scalar by value only when some explored path relied on it (marked) AND this analysis
+ * says it may still matter here; each alone is sound (a may-analysis over all paths, and
+ * marks over the explored ones), so ignoring a scalar either one rules out is too.
  *
  * The analysis is a backward may-dataflow over each function, conservative wherever
  * memory is not addressed through r10 with a constant offset: a load through another

@@ -205,20 +205,28 @@ static bool sc_equal(const struct vrf_scalar *a, const struct vrf_scalar *b)
 	return sc_includes(a, b) && sc_includes(b, a);
 }
 
-static bool regsafe(const struct vrf_reg *old, const struct vrf_reg *cur, bool exact,
-		    struct idmap *m, bool precise)
+enum { CMP_EXACT, CMP_PRECISE, CMP_ALL };
+
+/* Scalars are compared by value when old's is marked precise (or mode CMP_ALL) and the
+ * static analysis says the value may still matter (dem); *used then says how: 0 old's
+ * has a VRF_P_HARD mark, 1 otherwise (it stays -1 for anything else). */
+static bool regsafe(const struct vrf_reg *old, const struct vrf_reg *cur, int mode,
+		    struct idmap *m, bool dem, int *used)
 {
+	bool exact = mode == CMP_EXACT;
 	if (old->type == VT_NOT_INIT)
 		return !exact || cur->type == VT_NOT_INIT;
 	if (old->type != cur->type)
 		return false;
-	if (old->type == VT_SCALAR && !precise && !exact)
+	if (old->type == VT_SCALAR && !exact && !(dem && (mode == CMP_ALL || old->precise)))
 		return true; /* its value can no longer influence any check */
 	bool vals = exact ? sc_equal(&old->v, &cur->v) : sc_includes(&old->v, &cur->v);
 	if (!vals)
 		return false;
-	if (old->type == VT_SCALAR)
+	if (old->type == VT_SCALAR) {
+		*used = old->precise & VRF_P_HARD ? 0 : 1;
 		return check_ids(m, old->id, cur->id);
+	}
 	if (old->off != cur->off || old->map != cur->map || old->frame != cur->frame ||
 	    old->maybe_null != cur->maybe_null || old->size != cur->size)
 		return false;
@@ -240,15 +248,18 @@ static bool byte_safe(uint8_t ok, uint8_t ck, const struct vrf_slot *cs)
 	return false; /* spills are compared as registers */
 }
 
-static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, bool exact,
-		      struct idmap *m, uint64_t precise, uint64_t live)
+/* dem: slots whose value may matter (static); *used, *used_soft: spilled scalars compared
+ * by value (as regsafe's *used 0 and 1). */
+static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, int mode,
+		      struct idmap *m, uint64_t dem, uint64_t live, uint64_t *used, uint64_t *used_soft)
 {
 	static const struct vrf_slot empty;
+	bool exact = mode == CMP_EXACT;
 	int n = old->nslots > cur->nslots ? old->nslots : cur->nslots;
 	for (int i = 0; i < n; i++) {
 		const struct vrf_slot *os = i < old->nslots ? &old->slots[i] : &empty;
 		const struct vrf_slot *cs = i < cur->nslots ? &cur->slots[i] : &empty;
-		if (!exact && i < 64 && !(live >> i & 1))
+		if (!exact && !(live >> i & 1))
 			continue; /* never read again */
 		if (!memcmp(os->kind, cs->kind, 8) && os->kind[0] != SB_SPILL)
 			continue; /* same kinds of plain data */
@@ -257,8 +268,10 @@ static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, 
 				return false;
 		}
 		if (os->kind[0] == SB_SPILL) {
-			bool p = i >= 64 || (precise >> i & 1);
-			if (!exact && !p && os->spill.type == VT_SCALAR) {
+			bool d = dem >> i & 1;
+			int u = -1;
+			if (!exact && os->spill.type == VT_SCALAR &&
+			    !(d && (mode == CMP_ALL || os->spill.precise))) {
 				/* its value never matters: any initialised data will do */
 				for (int b = 0; b < 8; b++)
 					if (!byte_safe(os->kind[b] == SB_SPILL ? SB_MISC : os->kind[b],
@@ -266,8 +279,10 @@ static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, 
 						return false;
 				continue;
 			}
-			if (cs->kind[0] != SB_SPILL || !regsafe(&os->spill, &cs->spill, exact, m, p))
+			if (cs->kind[0] != SB_SPILL || !regsafe(&os->spill, &cs->spill, mode, m, d, &u))
 				return false;
+			if (u >= 0)
+				*(u ? used_soft : used) |= 1ull << i;
 			for (int b = 1; b < 8; b++)   /* narrow spills: the same width, data */
 				if (os->kind[b] == SB_SPILL ? cs->kind[b] != SB_SPILL :
 				    !byte_safe(os->kind[b], cs->kind[b], cs))
@@ -281,11 +296,13 @@ static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, 
 	return true;
 }
 
-bool vrf_state_subsumes(struct vrf_env *env, const struct vrf_state *old,
-			const struct vrf_state *cur, bool exact)
+static bool subsumes(struct vrf_env *env, const struct vrf_state *old,
+		     const struct vrf_state *cur, int mode, struct vrf_bt *need)
 {
 	struct idmap m;
+	struct vrf_bt used[2];
 	m.n = 0;
+	memset(used, 0, sizeof used);
 	if (old->curframe != cur->curframe || old->nrefs != cur->nrefs ||
 	    !old->lock_id != !cur->lock_id)
 		return false;
@@ -293,23 +310,48 @@ bool vrf_state_subsumes(struct vrf_env *env, const struct vrf_state *old,
 		const struct vrf_frame *of = old->frames[i], *cf = cur->frames[i];
 		if (of->callsite != cf->callsite)
 			return false;
+		/* old ran more bpf_loop iterations here: it explored fewer remaining ones */
+		if (mode == CMP_EXACT ? of->callback_depth != cf->callback_depth :
+		    of->callback_depth > cf->callback_depth)
+			return false;
 		/* a caller resumes past its call, or at the helper call that runs a callback */
 		bool cb = i != cur->curframe && cur->frames[i + 1]->callback;
 		uint32_t at = i == cur->curframe ? cur->pc : cur->frames[i + 1]->callsite + !cb;
-		uint16_t live = env->live[at], prec = env->dem_regs[at];
-		uint64_t sprec = i == cur->curframe ? env->dem_slots[at] : ~0ull;
+		uint16_t live = env->live[at], dem = env->dem_regs[at];
+		uint64_t sdem = i == cur->curframe ? env->dem_slots[at] : ~0ull;
 		uint64_t slive = i == cur->curframe ? env->live_slots[at] : ~0ull;
 		if (i != cur->curframe && !cb)
 			live &= 0x3c0;
-		for (int r = 0; r < XBPF_NREGS; r++)
-			if ((live >> r & 1) &&
-			    !regsafe(&of->regs[r], &cf->regs[r], exact, &m, prec >> r & 1))
+		for (int r = 0; r < XBPF_NREGS; r++) {
+			int u = -1;
+			if (!(live >> r & 1))
+				continue;
+			if (!regsafe(&of->regs[r], &cf->regs[r], mode, &m, dem >> r & 1, &u))
 				return false;
-		if (!stacksafe(of, cf, exact, &m, sprec, slive))
+			if (u >= 0)
+				used[u].regs[i] |= (uint16_t)(1u << r);
+		}
+		if (!stacksafe(of, cf, mode, &m, sdem, slive, &used[0].slots[i], &used[1].slots[i]))
 			return false;
 	}
 	for (uint32_t i = 0; i < old->nrefs; i++)
 		if (!check_ids(&m, old->refs[i], cur->refs[i]))
 			return false;
-	return check_ids(&m, old->lock_id, cur->lock_id);
+	if (!check_ids(&m, old->lock_id, cur->lock_id))
+		return false;
+	if (need)
+		memcpy(need, used, sizeof used);
+	return true;
+}
+
+bool vrf_state_subsumes(struct vrf_env *env, const struct vrf_state *old,
+			const struct vrf_state *cur, bool exact)
+{
+	return subsumes(env, old, cur, exact ? CMP_EXACT : CMP_PRECISE, NULL);
+}
+
+bool vrf_state_covers(struct vrf_env *env, const struct vrf_state *old,
+		      const struct vrf_state *cur, bool all, struct vrf_bt need[2])
+{
+	return subsumes(env, old, cur, all ? CMP_ALL : CMP_PRECISE, need);
 }

@@ -13,6 +13,15 @@
 
 static void free_all(struct vrf_env *env)
 {
+	/* unlisted checkpoints not yet complete are in no list (before the lists are freed:
+	 * the stack also holds listed ones) */
+	for (size_t i = 0; i < env->nincomplete; i++) {
+		struct vrf_stored *s = env->incomplete[i];
+		if (s->unlisted) {
+			vrf_state_free(env, s->st);
+			vrf_free(env, s, sizeof *s);
+		}
+	}
 	if (env->stored) {
 		for (size_t i = 0; i < env->cnt; i++) {
 			struct vrf_stored *s = env->stored[i], *n;
@@ -22,6 +31,10 @@ static void free_all(struct vrf_env *env)
 				vrf_free(env, s, sizeof *s);
 			}
 		}
+	}
+	for (struct vrf_stored *s = env->evicted, *n; s; s = n) {
+		n = s->next;
+		vrf_free(env, s, sizeof *s);
 	}
 	for (size_t i = 0; i < env->npending; i++)
 		vrf_state_free(env, env->pending[i]);

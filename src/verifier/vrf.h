@@ -11,8 +11,11 @@
  *    learned on one apply to all registers (and stack spills) carrying that id;
  *  - a stack frame's bytes are INVALID until written; an 8-byte aligned store of a whole
  *    register is a spill (the register is kept as is, pointers included);
- *  - a stored state (pruning) is never modified; states are compared with
- *    vrf_state_subsumes() only when their exploration is complete.
+ *  - a stored state (pruning) is never modified except for its precision marks
+ *    (backtrack.c), which are final once its exploration is complete; only complete states
+ *    prune (vrf_state_covers), except that a callback's iteration may be covered by the
+ *    unfinished previous one, comparing every scalar by value;
+ *  - the current state's registers never carry precision marks.
  *
  * Module prefix: vrf_ (hidden).
  */
@@ -53,7 +56,7 @@ struct vrf_reg {
 	uint8_t type;        /* enum vrf_type */
 	uint8_t maybe_null;  /* pointer may be NULL (until a null check) */
 	uint8_t frame;       /* VT_STACK: frame number */
-	uint8_t pad;
+	uint8_t precise;     /* stored states: VRF_P_* (backtrack.c) */
 	int32_t off;         /* pointers: fixed offset */
 	uint32_t id;         /* copies share it (0: none) */
 	uint32_t ref;        /* reference this pointer holds (0: none) */
@@ -76,6 +79,7 @@ struct vrf_frame {
 	uint32_t callsite;         /* caller's call insn (frames > 0) */
 	uint32_t subprog;          /* index in env->subprogs */
 	uint8_t callback;          /* called by a helper (bpf_loop...): exit returns to callsite */
+	uint32_t callback_depth;   /* bpf_loop iterations this frame has run at its call */
 	int nslots;                /* allocated slots */
 	struct vrf_slot *slots;
 };
@@ -85,6 +89,39 @@ struct vrf_path {               /* branch decisions (arena-allocated, shared) */
 	uint32_t pc;
 	uint8_t taken;
 };
+
+/* Execution history of a path since its last checkpoint (arena-allocated, shared by the
+ * copies of a state, newest first): every transfer of control other than to the next
+ * instruction, stack accesses not addressed through r10 and the registers a conditional
+ * jump refined through copies. backtrack.c walks it backwards. */
+enum vrf_hist_kind {
+	VH_JUMP,     /* idx reached from `from` by a jump */
+	VH_CALL,     /* idx (a function entry) reached from the call at `from` */
+	VH_RET,      /* idx (after a call) reached from the callee's exit at `from` */
+	VH_CBCALL,   /* idx (a callback entry) reached from the helper call at `from` */
+	VH_CBRET,    /* idx (the helper call) reached from the callback's exit at `from` */
+	VH_STACK,    /* insn idx accessed bytes [off, off+size) of frame `frame`'s stack */
+	VH_LINK,     /* jump idx refined the registers and slots in `link` */
+};
+
+struct vrf_bt {                /* registers and stack slots per frame (backtrack.c) */
+	uint16_t regs[XBPF_MAX_FRAMES];
+	uint64_t slots[XBPF_MAX_FRAMES];
+};
+
+struct vrf_hist {
+	const struct vrf_hist *prev;
+	uint32_t idx;
+	uint32_t from;
+	int32_t off;
+	uint8_t kind;              /* enum vrf_hist_kind */
+	uint8_t frame;
+	uint8_t size;
+	uint8_t var;               /* VH_STACK: variable offset (slots unknown) */
+	const struct vrf_bt *link; /* VH_LINK */
+};
+
+struct vrf_stored;
 
 struct vrf_state {
 	struct vrf_frame *frames[XBPF_MAX_FRAMES];
@@ -98,14 +135,21 @@ struct vrf_state {
 	const struct vrf_path *path;
 	uint32_t since_store_insns; /* instructions and jumps since a state was stored */
 	uint32_t since_store_jmps;
+	struct vrf_stored *ckpt;   /* the last state stored on this path (NULL: none) */
+	const struct vrf_hist *hist; /* history since ckpt */
 };
 
 struct vrf_stored {            /* a state kept for pruning at one instruction */
 	struct vrf_stored *next;
-	struct vrf_state *st;
+	struct vrf_state *st;      /* NULL once evicted (the node stays for backtracking) */
+	struct vrf_stored *parent; /* the previous checkpoint on its path */
+	const struct vrf_hist *hist; /* history from parent to here */
+	uint32_t pc;
 	uint32_t depth;            /* pending-stack depth when stored */
 	uint32_t hits, misses;
 	bool complete;
+	bool all_precise;          /* every scalar marked (so are all ancestors') */
+	bool unlisted;             /* only a link of the chain (bounds history), never prunes */
 };
 
 struct vrf_subprog {
@@ -132,6 +176,7 @@ struct vrf_env {
 	/* exploration */
 	struct vrf_stored **stored; /* per insn */
 	struct vrf_stored **incomplete; /* stack of stored states not yet complete */
+	struct vrf_stored *evicted; /* checkpoints whose state was dropped */
 	size_t nincomplete, capincomplete;
 	struct vrf_state **pending; /* DFS stack of states to explore */
 	size_t npending, cappending;
@@ -139,8 +184,9 @@ struct vrf_env {
 	uint64_t insns_processed, states, max_insns;
 	/* memory accounting */
 	size_t bytes, peak_bytes, max_bytes;
-	void *arena;               /* path nodes */
+	void *arena;               /* path and history nodes */
 	size_t arena_used, arena_size;
+	bool hist_oom;             /* history could not be recorded: stop (check.c) */
 	/* error */
 	struct xbpf_verify_result *res;
 	int err;                   /* -errno of the first error */
@@ -160,6 +206,10 @@ struct vrf_env {
 };
 
 #define VRF_HIDDEN __attribute__((visibility("hidden")))
+/* vrf_reg.precise bits: a check on a path from this state relied on the value (HARD);
+ * a callback iteration from here was covered by an unfinished one comparing it (SOFT). */
+#define VRF_P_HARD 1
+#define VRF_P_SOFT 2
 #define VRF_STACK_SLOTS (XBPF_STACK_SIZE / 8)
 #define VRF_MAX_VAR_OFF (1 << 29)
 #define VRF_MAX_PACKET_OFF 0xffff
@@ -180,6 +230,36 @@ VRF_HIDDEN bool vrf_frame_grow(struct vrf_env *env, struct vrf_frame *f, int n);
  * rest of the program can observe (live registers, stack, references); exact: equal. */
 VRF_HIDDEN bool vrf_state_subsumes(struct vrf_env *env, const struct vrf_state *old,
 				   const struct vrf_state *cur, bool exact);
+/* Like vrf_state_subsumes (not exact); all: compare every scalar by value (old is not
+ * complete). On success, need[0] holds the scalars of old compared by value with a
+ * VRF_P_HARD mark, need[1] the others compared by value. */
+VRF_HIDDEN bool vrf_state_covers(struct vrf_env *env, const struct vrf_state *old,
+				 const struct vrf_state *cur, bool all, struct vrf_bt need[2]);
+
+/* ---- dynamic precision (backtrack.c) ---- */
+/* Record history on st (a no-op when out of arena memory is turned into a fallback). */
+VRF_HIDDEN void vrf_hist_jump(struct vrf_env *env, struct vrf_state *st, uint32_t from,
+			      uint32_t to, enum vrf_hist_kind kind);
+VRF_HIDDEN void vrf_hist_stack(struct vrf_env *env, struct vrf_state *st, int frame,
+			       int64_t off, unsigned size, bool var);
+/* Record the registers and slots sharing an id with ids a or b (a conditional jump
+ * refines them together). */
+VRF_HIDDEN void vrf_hist_link(struct vrf_env *env, struct vrf_state *st, uint32_t a,
+			      uint32_t b, unsigned dst, int src);
+/* The current check relies on the values of these (before insn st->pc): mark them precise
+ * in st's checkpoints, backwards through the history. */
+VRF_HIDDEN void vrf_precise(struct vrf_env *env, struct vrf_state *st, const struct vrf_bt *need);
+/* The same with VRF_P_SOFT marks. */
+VRF_HIDDEN void vrf_precise_soft(struct vrf_env *env, struct vrf_state *st,
+				 const struct vrf_bt *need);
+/* Shorthands: one or two registers of the current frame (src < 0: none). */
+VRF_HIDDEN void vrf_precise_regs(struct vrf_env *env, struct vrf_state *st, int a, int b);
+/* Every scalar of st's checkpoints and their ancestors. */
+VRF_HIDDEN void vrf_precise_all(struct vrf_env *env, struct vrf_state *st);
+/* Which registers/slots share an id with a or b (0: none), in every frame. */
+VRF_HIDDEN void vrf_links(const struct vrf_state *st, uint32_t a, uint32_t b, struct vrf_bt *bt);
+/* Arena memory (freed with the env): 8-byte aligned, NULL when out of memory. */
+VRF_HIDDEN void *vrf_arena_alloc(struct vrf_env *env, size_t size);
 /* Register helpers. */
 VRF_HIDDEN void vrf_mark_unknown(struct vrf_reg *r);
 VRF_HIDDEN void vrf_mark_const(struct vrf_reg *r, uint64_t v);
@@ -246,6 +326,8 @@ VRF_HIDDEN int vrf_ctx_access(uint32_t prog_type, int32_t off, unsigned size, bo
 VRF_HIDDEN uint32_t vrf_ctx_size(uint32_t prog_type);
 /* May a program of this type call helper id? */
 VRF_HIDDEN bool vrf_helper_allowed(uint32_t prog_type, uint32_t id);
+/* Does helper id invalidate packet pointers (moves or resizes the packet)? */
+VRF_HIDDEN bool vrf_helper_changes_pkt_data(uint32_t id);
 /* May it write packet data? */
 VRF_HIDDEN bool vrf_pkt_writable(uint32_t prog_type);
 /* Does LD_ABS/LD_IND work for it (socket filter, tc)? */

@@ -40,12 +40,13 @@ __attribute__((cold, noinline)) static int mem_fault(struct xbpf_run_ctx *rc,
 						     const struct xbpf_prog *prog, uint32_t pc,
 						     uint64_t addr, unsigned size, bool write)
 {
-	char dis[128];
+	char dis[128], where[384];
 	describe(prog, pc, dis, sizeof dis);
 	bool inside = vm_mem_ok(rc, addr, size, false);
-	return vm_error(rc, EFAULT, "insn %u (%s): %s %s of %u bytes at 0x%llx", pc, dis,
+	vm_fault_where(rc, addr, size, write, where, sizeof where);
+	return vm_error(rc, EFAULT, "insn %u (%s): %s %s of %u bytes at 0x%llx%s", pc, dis,
 			inside ? "read-only memory:" : "out-of-bounds",
-			write ? "write" : "read", size, (unsigned long long)addr);
+			write ? "write" : "read", size, (unsigned long long)addr, where);
 }
 
 __attribute__((cold, noinline)) static int align_fault(struct xbpf_run_ctx *rc,

@@ -2,16 +2,22 @@
  * loading (copy, validate, resolve lddw pseudo forms, compile) and the run entry points.
  *
  * A struct xbpf_vm is a helper table plus defaults; programs loaded into it are immutable
- * after xbpf_prog__load() returns, so any number of threads may run one at once. Each run
- * builds its struct xbpf_run_ctx (regions, stack, budget, error text) on the caller's
- * stack in xbpf_prog__run() and hands it to the selected engine.
+ * after xbpf_prog__load() returns, so any number of threads may run one at once. A run of
+ * xbpf_prog__run() usually goes through the calling thread's cached runner (runner.c: a
+ * struct xbpf_run_ctx and stack prepared once per thread and program); otherwise it builds
+ * its struct xbpf_run_ctx (regions, stack, budget, error text) on the caller's stack and
+ * hands it to the selected engine (vm_run_setup, vm_run_engine: shared with runner.c).
+ * Also here: the facts the JIT needs to inline map lookups (vm_builtin_helper,
+ * vm_map_array_layout).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 #include "vm_internal.h"
 #include "xbpf/map.h"
+#include "../maps/map_internal.h"
 
 /* Read an optional field of an *_opts struct the caller may know in an older, shorter
  * version (libbpf's convention): fields past opts->sz read as the default. */
@@ -134,6 +140,45 @@ const struct xbpf_helper_proto *xbpf_vm__helper_proto(const struct xbpf_vm *vm, 
 	if (!vm || id >= XBPF_MAX_HELPER_ID || !vm->helpers[id].fn)
 		return NULL;
 	return &vm->helpers[id].proto;
+}
+
+static xbpf_helper_fn builtin_fns[XBPF_MAX_HELPER_ID];
+
+static void builtins_once(void)
+{
+	struct xbpf_vm *vm = calloc(1, sizeof *vm);
+	if (!vm)
+		return;
+	hlp_register_builtins(vm);
+	for (unsigned i = 0; i < XBPF_MAX_HELPER_ID; i++) {
+		builtin_fns[i] = vm->helpers[i].fn;
+		free(vm->helpers[i].name);
+	}
+	free(vm);
+}
+
+xbpf_helper_fn vm_builtin_helper(uint32_t id)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, builtins_once);
+	return id < XBPF_MAX_HELPER_ID ? builtin_fns[id] : NULL;
+}
+
+bool vm_map_array_layout(struct xbpf_map *map, uint8_t **base, uint64_t *stride,
+			 uint32_t *max_entries)
+{
+	if (!map || xbpf_map__type(map) != XBPF_MAP_TYPE_ARRAY || !xbpf_map__max_entries(map))
+		return false;
+	/* the addresses the program-side lookup gives index 0 and 1 */
+	uint32_t k0 = 0, k1 = 1;
+	uint8_t *v0 = map_lookup(map, &k0, 0);
+	uint8_t *v1 = xbpf_map__max_entries(map) > 1 ? map_lookup(map, &k1, 0) : v0;
+	if (!v0 || !v1 || v1 < v0)
+		return false;
+	*base = v0;
+	*stride = (uint64_t)(v1 - v0);
+	*max_entries = xbpf_map__max_entries(map);
+	return true;
 }
 
 /* ---- programs ------------------------------------------------------------------------ */
@@ -346,6 +391,8 @@ struct xbpf_prog *xbpf_prog__load(struct xbpf_vm *vm, const struct xbpf_insn *in
 	if (p->engine == XBPF_ENGINE_DEFAULT)
 		p->engine = XBPF_ENGINE_INTERP;
 	atomic_init(&p->refcnt, 1);
+	static _Atomic uint64_t serials;
+	p->serial = atomic_fetch_add(&serials, 1) + 1;
 	int err = p->engine > XBPF_ENGINE_JIT ? -EINVAL : prog_prepare(p, opts);
 	if (err) {
 		if (p->engine > XBPF_ENGINE_JIT && log_size)
@@ -411,9 +458,8 @@ _Static_assert(sizeof(struct xbpf_run_ctx) ==
 	       ((offsetof(struct xbpf_run_ctx, jit_nest) + sizeof(unsigned) + 7) & ~(size_t)7),
 	       "struct xbpf_run_ctx changed: initialise the new field in run_init_fields()");
 
-/* Fill rc from opts; returns 0 or -EINVAL. */
-static int run_setup(struct xbpf_run_ctx *rc, struct xbpf_prog *prog,
-		     const struct xbpf_run_opts *o, uint8_t *stack)
+int vm_run_setup(struct xbpf_run_ctx *rc, struct xbpf_prog *prog,
+		 const struct xbpf_run_opts *o, uint8_t *stack)
 {
 	run_init_fields(rc);
 	rc->vm = prog->vm;
@@ -481,43 +527,66 @@ static int run_jit(struct xbpf_run_ctx *rc, uint64_t r1, uint64_t r2, uint64_t *
 	}
 }
 
+int vm_run_engine(struct xbpf_run_ctx *rc, enum xbpf_engine engine, uint64_t r1,
+		  uint64_t r2, uint64_t *r0)
+{
+	struct xbpf_prog *prog = rc->prog;
+	int err;
+	rc->engine = engine;
+	switch (engine) {
+	case XBPF_ENGINE_INTERP:
+	case XBPF_ENGINE_INTERP_SWITCH:
+		err = vm_interp_run(prog, rc, r1, r2, r0, engine == XBPF_ENGINE_INTERP_SWITCH);
+		break;
+	case XBPF_ENGINE_JIT:
+		if (!prog->jit_entry)
+			err = vm_error(rc, ENOTSUP, "program '%s' was not JIT-compiled (load it "
+				       "with engine XBPF_ENGINE_JIT)", prog->name);
+		else
+			err = run_jit(rc, r1, r2, r0);
+		break;
+	default:
+		err = vm_error(rc, EINVAL, "unknown engine %d", (int)engine);
+		break;
+	}
+	return err;
+}
+
+/* xbpf_prog__run() without the per-thread runner: everything on this frame. */
+static int __attribute__((noinline)) run_full(struct xbpf_prog *prog,
+					      struct xbpf_run_opts *opts,
+					      enum xbpf_engine engine, uint64_t *r0)
+{
+	/* A program may read stack it never wrote (trusted ones too: NO_CHECKS programs
+	 * are not necessarily verified, and may reach any of the frames): the stack starts
+	 * zeroed (no stale host data, the same result on every engine), unless the verifier
+	 * proved that no path reads stack before writing it (XBPF_PROG_F_VERIFIED) or the
+	 * program cannot address its stack at all (xbpf_run_ctx__tail_call clears it when
+	 * such a program tail-calls one that needs it cleared). The region table is not
+	 * cleared either: regions are filled as they are added. */
+	alignas(16) uint8_t stack[XBPF_MAX_FRAMES * XBPF_STACK_SIZE];
+	if (prog->uses_stack && !(prog->flags & XBPF_PROG_F_VERIFIED))
+		memset(stack, 0, sizeof stack);
+	struct xbpf_run_ctx rc;
+	int err = vm_run_setup(&rc, prog, opts, stack);
+	if (err)
+		return err;
+	return vm_run_engine(&rc, engine, (uint64_t)(uintptr_t)rc.ctx, rc.ctx_size, r0);
+}
+
 int xbpf_prog__run(struct xbpf_prog *prog, struct xbpf_run_opts *opts)
 {
 	if (!prog || !opts || opts->sz < sizeof(size_t))
 		return -EINVAL;
-	/* A program may read stack it never wrote (trusted ones too: NO_CHECKS programs
-	 * are not necessarily verified): the stack starts zeroed (no stale host data, the
-	 * same result on every engine), unless the program cannot address it at all
-	 * (xbpf_run_ctx__tail_call clears it when such a program tail-calls one that can).
-	 * The region table is not cleared either: regions are filled as they are added. */
-	alignas(16) uint8_t stack[XBPF_MAX_FRAMES * XBPF_STACK_SIZE];
-	if (prog->uses_stack)
-		memset(stack, 0, sizeof stack);
-	struct xbpf_run_ctx rc;
-	int err = run_setup(&rc, prog, opts, stack);
-	if (err)
-		return err;
 	enum xbpf_engine engine = OPTS_GET(opts, engine, XBPF_ENGINE_DEFAULT);
 	if (engine == XBPF_ENGINE_DEFAULT)
 		engine = prog->engine;
-	rc.engine = engine;
-	uint64_t r1 = (uint64_t)(uintptr_t)rc.ctx, r2 = rc.ctx_size, r0 = 0;
-	switch (engine) {
-	case XBPF_ENGINE_INTERP:
-	case XBPF_ENGINE_INTERP_SWITCH:
-		err = vm_interp_run(prog, &rc, r1, r2, &r0, engine == XBPF_ENGINE_INTERP_SWITCH);
-		break;
-	case XBPF_ENGINE_JIT:
-		if (!prog->jit_entry)
-			err = vm_error(&rc, ENOTSUP, "program '%s' was not JIT-compiled (load it "
-				       "with engine XBPF_ENGINE_JIT)", prog->name);
-		else
-			err = run_jit(&rc, r1, r2, &r0);
-		break;
-	default:
-		err = vm_error(&rc, EINVAL, "unknown engine %d", (int)engine);
-		break;
-	}
+	uint64_t r0 = 0;
+	/* Usually this thread's cached runner runs it (runner.c: a run context prepared
+	 * once per thread and program, the same stack rules as below). */
+	int err = vm_run_cached(prog, opts, engine, &r0);
+	if (err > 0)
+		err = run_full(prog, opts, engine, &r0);
 	if (!err && OPTS_HAS(opts, retval))
 		opts->retval = r0;
 	return err;

@@ -71,6 +71,9 @@ struct xbpf_prog {
 	/* false when no instruction names r10: the program cannot address its stack, so a
 	 * run need not clear it (set at load, vm.c) */
 	bool uses_stack;
+	/* unique per load in this process (vm.c): tells a program from a later one that
+	 * happens to get the same address (the per-thread run cache of runner.c) */
+	uint64_t serial;
 	/* JIT output (src/jit): entry point and its memory, NULL when not compiled. */
 	void *jit_image;
 	size_t jit_size;
@@ -144,6 +147,22 @@ VM_HIDDEN void vm_jit_free(struct xbpf_prog *prog);
 VM_HIDDEN int vm_jit_call(struct xbpf_run_ctx *rc, uint64_t fn, const uint64_t args[5],
 			  uint64_t *ret);
 
+/* The run path shared by xbpf_prog__run() and runners (vm.c). vm_run_setup() fills every
+ * field of rc from opts (ctx/pkt/regions/budget/...; regions[0] is the stack); returns 0
+ * or -EINVAL. vm_run_engine() runs
+ * rc->prog on `engine` (tail calls and the JIT's error protocol included): 0 with *r0, or
+ * -errno. */
+VM_HIDDEN int vm_run_setup(struct xbpf_run_ctx *rc, struct xbpf_prog *prog,
+			   const struct xbpf_run_opts *opts, uint8_t *stack);
+VM_HIDDEN int vm_run_engine(struct xbpf_run_ctx *rc, enum xbpf_engine engine, uint64_t r1,
+			    uint64_t r2, uint64_t *r0);
+/* xbpf_prog__run()'s shortcut (runner.c): run on this thread's cached runner, set up for
+ * the program, engine, caller regions and packet of the last such run (rebuilt when one
+ * differs), unless the thread is already inside such a run. Returns 1 when it did not run
+ * (take the full path), else 0 with *r0 or -errno. */
+VM_HIDDEN int vm_run_cached(struct xbpf_prog *prog, const struct xbpf_run_opts *opts,
+			    enum xbpf_engine engine, uint64_t *r0);
+
 /* Validation (src/isa/validate.c): checks every rule of the core issue and fills
  * prog->code and prog->funcs. Returns 0 or -EINVAL with one line in log. */
 VM_HIDDEN int vm_validate(struct xbpf_prog *prog, char *log, size_t log_size);
@@ -163,6 +182,11 @@ VM_HIDDEN int vm_error(struct xbpf_run_ctx *rc, int err, const char *fmt, ...)
 /* Runtime memory check used by the engines when checks are on: returns true when
  * [addr, addr+size) is inside a region (writable when `write`). */
 VM_HIDDEN bool vm_mem_ok(const struct xbpf_run_ctx *rc, uint64_t addr, size_t size, bool write);
+/* For a failed check of [addr, addr+size): where it fell, into buf (src/vm/fault_msg.c):
+ * ": at offset 1498 of the packet (1500 bytes), 2 bytes past its end", ": ctx is
+ * read-only", ": not in any region (the stack [0x..., 4096 bytes], ctx [...])". */
+VM_HIDDEN void vm_fault_where(const struct xbpf_run_ctx *rc, uint64_t addr, unsigned size,
+			      bool write, char *buf, size_t len);
 
 /* Maps as the core sees them (implemented in src/maps/): a program holds a reference on
  * each map its lddw instructions name. map_value_base() is the address of the value of
@@ -171,6 +195,14 @@ VM_HIDDEN void vm_map_get(struct xbpf_map *map);
 VM_HIDDEN void vm_map_put(struct xbpf_map *map);
 VM_HIDDEN void *vm_map_value_base(struct xbpf_map *map);
 VM_HIDDEN size_t vm_map_value_size(struct xbpf_map *map);
+
+/* For the JIT's inline map lookups (vm.c): the built-in helper `id` as every new VM gets
+ * it (NULL when none), to tell whether a VM's helper is still the built-in one; and an
+ * ARRAY map's values as programs see them (index i < *max_entries at *base + i * *stride,
+ * the address bpf_map_lookup_elem returns): false for any other kind of map. */
+VM_HIDDEN xbpf_helper_fn vm_builtin_helper(uint32_t id);
+VM_HIDDEN bool vm_map_array_layout(struct xbpf_map *map, uint8_t **base, uint64_t *stride,
+				   uint32_t *max_entries);
 
 /* Encode/decode the function value lddw src=4 loads: the target instruction index with a
  * tag, so a helper can tell a function value from an arbitrary number. */

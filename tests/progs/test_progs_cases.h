@@ -482,10 +482,9 @@ static const struct pcase cases[] = {
 	{"helpers_str", "str_prog", IN_NONE, {BSS}, .check = chk_str},
 	/* message 8 has %px/%pK: the kernel hashes %pK, xbpf does not */
 	{"helpers_printk", "printk_prog", IN_NONE, {BSS}, .check = chk_printk, .trace_skip = 8},
-	{"helpers_loop", "loop_prog", IN_NONE, {BSS}, .check = chk_loop, .no_verify = true},
+	{"helpers_loop", "loop_prog", IN_NONE, {BSS}, .check = chk_loop},
 	{"helpers_csum", "csum_prog", IN_UDP, {BSS}, .check = chk_csum},
-	{"map_array", "map_array", IN_UDP, {"arr", "pcpu", BSS}, .check = chk_map_array,
-	 .no_verify = true},
+	{"map_array", "map_array", IN_UDP, {"arr", "pcpu", BSS}, .check = chk_map_array},
 	{"map_hash", "map_hash", IN_UDP, {"hash", "pchash", "lru", "pclru", BSS},
 	 .check = chk_map_hash},
 	{"map_lpm", "map_lpm", IN_UDP, {"lpm", BSS}, .check = chk_map_lpm},

@@ -25,6 +25,46 @@ static struct xbpf_object *open_obj(const char *path)
 	return obj;
 }
 
+/* open_obj() of an object that must open (a failed check otherwise). */
+static struct xbpf_object *must_open(const char *path)
+{
+	struct xbpf_object *obj = open_obj(path);
+	T_CHECK(obj);
+	return obj;
+}
+
+/* Load without the verifier; the loader's message printed on failure. */
+static int load_trusted(struct xbpf_object *obj)
+{
+	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
+	int err = xbpf_object__load(obj, &lo);
+	if (err)
+		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	return err;
+}
+
+#define ANY UINT32_MAX
+/* m exists with this type, key size, value size and max_entries (ANY: not checked);
+ * prints what differs. */
+static bool map_shape(const struct xbpf_object_map *m, uint32_t type, uint32_t ks,
+		      uint32_t vs, uint32_t max)
+{
+	if (!m)
+		return false;
+	uint32_t got[4] = {xbpf_object_map__type(m), xbpf_object_map__key_size(m),
+			   xbpf_object_map__value_size(m), xbpf_object_map__max_entries(m)};
+	uint32_t want[4] = {type, ks, vs, max};
+	bool ok = true;
+	for (int i = 0; i < 4; i++)
+		if (want[i] != ANY && got[i] != want[i]) {
+			fprintf(stderr, "map %s: %s %u, expected %u\n", xbpf_object_map__name(m),
+				(const char *[]){"type", "key_size", "value_size",
+						 "max_entries"}[i], got[i], want[i]);
+			ok = false;
+		}
+	return ok;
+}
+
 /* Index of the first instruction after `from` that is lddw with src_reg `src`. */
 static long find_lddw(const struct xbpf_program *p, size_t from, int src)
 {
@@ -57,8 +97,7 @@ static const uint8_t *lddw_value(const struct xbpf_program *p, long i, const cha
 
 static void test_map_reloc(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("reloc_kinds"));
-	T_CHECK(obj);
+	struct xbpf_object *obj = must_open(OBJ("reloc_kinds"));
 	if (!obj)
 		return;
 	struct xbpf_program *p = xbpf_object__find_program_by_name(obj, "prog_xdp");
@@ -66,21 +105,17 @@ static void test_map_reloc(void)
 	long i = find_lddw(p, 0, XBPF_PSEUDO_MAP_IDX);
 	T_CHECK(i >= 0);
 	struct xbpf_object_map *m = xbpf_program__map(p, xbpf_program__insns(p)[i].imm);
-	T_CHECK(m);
-	T_STREQ(xbpf_object_map__name(m), "counters");
-	T_EQ(xbpf_object_map__type(m), XBPF_MAP_TYPE_HASH);
-	T_EQ(xbpf_object_map__key_size(m), 4);
-	T_EQ(xbpf_object_map__value_size(m), 8);
-	T_EQ(xbpf_object_map__max_entries(m), 16);
+	T_CHECK(map_shape(m, XBPF_MAP_TYPE_HASH, 4, 8, 16));
+	T_STREQ(m ? xbpf_object_map__name(m) : NULL, "counters");
 	xbpf_object__close(obj);
 }
 
 /* Global data of every kind: each src=6 lddw points at the variable's initial value. */
 static void test_data_reloc(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("reloc_kinds"));
+	struct xbpf_object *obj = must_open(OBJ("reloc_kinds"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
+		return;
 	bool seen_data = false, seen_ro = false, seen_custom = false, seen_bss = false,
 	     seen_str = false;
 	for (struct xbpf_program *p = NULL; (p = xbpf_object__next_program(obj, p));)
@@ -132,9 +167,9 @@ static const char *target_func(const struct xbpf_program *p, long i)
 
 static void test_call_and_callback_reloc(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("reloc_kinds"));
+	struct xbpf_object *obj = must_open(OBJ("reloc_kinds"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
+		return;
 	struct xbpf_program *p = xbpf_object__find_program_by_name(obj, "prog_xdp");
 	const struct xbpf_insn *in = xbpf_program__insns(p);
 	T_CHECK(xbpf_program__insn_cnt(p) > xbpf_program__main_insn_cnt(p));
@@ -164,9 +199,9 @@ static void test_call_and_callback_reloc(void)
 
 static void test_line_info(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("reloc_kinds"));
+	struct xbpf_object *obj = must_open(OBJ("reloc_kinds"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
+		return;
 	struct xbpf_program *p = xbpf_object__find_program_by_name(obj, "prog_xdp");
 	struct xbpf_line_info li;
 	T_EQ(xbpf_program__line_info(p, 0, &li), 0);
@@ -186,18 +221,16 @@ static void test_line_info(void)
 
 static void test_legacy_maps(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("legacy_maps"));
+	struct xbpf_object *obj = must_open(OBJ("legacy_maps"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
+		return;
 	T_EQ(xbpf_object__map_cnt(obj), 3);
 	struct xbpf_object_map *h = xbpf_object__find_map_by_name(obj, "my_hash");
 	struct xbpf_object_map *a = xbpf_object__find_map_by_name(obj, "my_array");
 	struct xbpf_object_map *o = xbpf_object__find_map_by_name(obj, "my_outer");
 	T_CHECK(h && a && o);
-	T_EQ(xbpf_object_map__type(h), XBPF_MAP_TYPE_HASH);
-	T_EQ(xbpf_object_map__value_size(h), 8);
-	T_EQ(xbpf_object_map__max_entries(h), 32);
-	T_EQ(xbpf_object_map__value_size(a), 16);
+	T_CHECK(map_shape(h, XBPF_MAP_TYPE_HASH, ANY, 8, 32));
+	T_CHECK(map_shape(a, ANY, ANY, 16, ANY));
 	T_EQ(xbpf_object_map__origin(a), XBPF_MAP_ORIGIN_LEGACY);
 	T_CHECK(xbpf_object_map__inner(o) == a);
 	T_STREQ(xbpf_object__license(obj), "GPL");
@@ -216,20 +249,14 @@ static void test_legacy_maps(void)
 
 static void test_legacy20(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("legacy20"));
-	if (!obj) {
-		T_CHECK(obj);
+	struct xbpf_object *obj = must_open(OBJ("legacy20"));
+	if (!obj)
 		return;
-	}
 	struct xbpf_object_map *m = xbpf_object__find_map_by_name(obj, "small");
-	T_CHECK(m);
-	T_EQ(xbpf_object_map__type(m), XBPF_MAP_TYPE_PERCPU_HASH);
-	T_EQ(xbpf_object_map__key_size(m), 8);
-	T_EQ(xbpf_object_map__value_size(m), 4);
-	T_EQ(xbpf_object_map__max_entries(m), 64);
+	T_CHECK(map_shape(m, XBPF_MAP_TYPE_PERCPU_HASH, 8, 4, 64));
 	T_EQ(xbpf_object_map__flags(m), XBPF_F_NO_PREALLOC);
-	m = xbpf_object__find_map_by_name(obj, "queue");
-	T_EQ(xbpf_object_map__type(m), XBPF_MAP_TYPE_QUEUE);
+	T_CHECK(map_shape(xbpf_object__find_map_by_name(obj, "queue"), XBPF_MAP_TYPE_QUEUE, ANY,
+			  ANY, ANY));
 	struct xbpf_program *p = xbpf_object__find_program_by_name(obj, "legacy_xdp");
 	T_CHECK(p);
 	T_EQ(xbpf_program__type(p), XBPF_PROG_TYPE_XDP);
@@ -241,23 +268,18 @@ static void test_legacy20(void)
 		if (in[i].code == (XBPF_JMP | XBPF_CALL) && in[i].src_reg == XBPF_PSEUDO_CALL)
 			call |= target_func(p, i) && !strcmp(target_func(p, i), "helper_fn");
 	T_CHECK(call);
-	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
-	int err = xbpf_object__load(obj, &lo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	int err = load_trusted(obj);
 	T_EQ(err, 0);
 	xbpf_object__close(obj);
 }
 
 static void test_legacy_iproute2(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("legacy_iproute2"));
+	struct xbpf_object *obj = must_open(OBJ("legacy_iproute2"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
+		return;
 	struct xbpf_object_map *c = xbpf_object__find_map_by_name(obj, "calls");
-	T_CHECK(c);
-	T_EQ(xbpf_object_map__type(c), XBPF_MAP_TYPE_PROG_ARRAY);
-	T_EQ(xbpf_object_map__max_entries(c), 8);
+	T_CHECK(map_shape(c, XBPF_MAP_TYPE_PROG_ARRAY, ANY, ANY, 8));
 	T_EQ(xbpf_object_map__pinning(c), 2);
 	struct xbpf_object_map *s = xbpf_object__find_map_by_name(obj, "stats");
 	T_EQ(xbpf_object_map__type(s), XBPF_MAP_TYPE_PERCPU_ARRAY);
@@ -269,10 +291,7 @@ static void test_legacy_iproute2(void)
 			T_EQ(xbpf_program__type(p), XBPF_PROG_TYPE_SCHED_CLS);
 	}
 	/* iproute2 convention: the program of section "2/1" fills slot 1 of map id 2 */
-	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
-	int err = xbpf_object__load(obj, &lo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	int err = load_trusted(obj);
 	T_EQ(err, 0);
 	if (!err) {
 		uint32_t key = 1, id = 0;
@@ -285,9 +304,7 @@ static void test_legacy_iproute2(void)
 	obj = open_obj(XBPF_SHARED_DIR "/ebpf-samples/linux/sockex3_kern.o");
 	if (!obj)
 		return;
-	err = xbpf_object__load(obj, &lo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	err = load_trusted(obj);
 	T_EQ(err, 0);
 	struct xbpf_map *jmp = xbpf_object_map__map(xbpf_object__find_map_by_name(obj, "jmp_table"));
 	for (uint32_t key = 0; !err && key < 8; key++) {
@@ -299,43 +316,30 @@ static void test_legacy_iproute2(void)
 
 static void test_btf_maps(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("btf_maps"));
+	struct xbpf_object *obj = must_open(OBJ("btf_maps"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
+		return;
 	struct xbpf_object_map *outer = xbpf_object__find_map_by_name(obj, "outer");
-	T_CHECK(outer);
-	T_EQ(xbpf_object_map__type(outer), XBPF_MAP_TYPE_ARRAY_OF_MAPS);
-	T_EQ(xbpf_object_map__max_entries(outer), 4);
-	T_EQ(xbpf_object_map__value_size(outer), 4);
-	struct xbpf_object_map *in = xbpf_object_map__inner(outer);
-	T_CHECK(in);
-	if (in) {
-		T_EQ(xbpf_object_map__type(in), XBPF_MAP_TYPE_ARRAY);
-		T_EQ(xbpf_object_map__max_entries(in), 2);
-		T_EQ(xbpf_object_map__value_size(in), 4);
-	}
+	T_CHECK(map_shape(outer, XBPF_MAP_TYPE_ARRAY_OF_MAPS, ANY, 4, 4));
+	T_CHECK(map_shape(outer ? xbpf_object_map__inner(outer) : NULL, XBPF_MAP_TYPE_ARRAY, ANY,
+			  4, 2));
 	struct xbpf_object_map *s = xbpf_object__find_map_by_name(obj, "sized");
-	T_EQ(xbpf_object_map__type(s), XBPF_MAP_TYPE_LRU_HASH);
-	T_EQ(xbpf_object_map__key_size(s), 8);
-	T_EQ(xbpf_object_map__value_size(s), 24);
+	T_CHECK(map_shape(s, XBPF_MAP_TYPE_LRU_HASH, 8, 24, ANY));
 	T_EQ(xbpf_object_map__flags(s), XBPF_F_NO_COMMON_LRU);
 	T_EQ(xbpf_object_map__pinning(s), 1);
-	struct xbpf_object_map *e = xbpf_object__find_map_by_name(obj, "events");
-	T_EQ(xbpf_object_map__type(e), XBPF_MAP_TYPE_RINGBUF);
-	T_EQ(xbpf_object_map__max_entries(e), 4096);
-	struct xbpf_object_map *j = xbpf_object__find_map_by_name(obj, "jumps");
-	T_EQ(xbpf_object_map__type(j), XBPF_MAP_TYPE_PROG_ARRAY);
-	T_EQ(xbpf_object_map__key_size(j), 4);
-	T_EQ(xbpf_object_map__value_size(j), 4);
+	T_CHECK(map_shape(xbpf_object__find_map_by_name(obj, "events"), XBPF_MAP_TYPE_RINGBUF,
+			  ANY, ANY, 4096));
+	T_CHECK(map_shape(xbpf_object__find_map_by_name(obj, "jumps"), XBPF_MAP_TYPE_PROG_ARRAY,
+			  4, 4, ANY));
 	T_EQ(xbpf_object__program_cnt(obj), 2);
 	xbpf_object__close(obj);
 }
 
 static void test_kconfig(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("kconfig"));
+	struct xbpf_object *obj = must_open(OBJ("kconfig"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
+		return;
 	struct xbpf_object_map *k = xbpf_object__find_map_by_name(obj, ".kconfig");
 	T_CHECK(k);
 	size_t sz = 0;
@@ -357,8 +361,7 @@ static void test_kconfig(void)
 	T_CHECK(find_lddw(p, 0, XBPF_PSEUDO_MAP_IDX_VALUE) >= 0);
 	xbpf_object__close(obj);
 	/* a non-weak extern without a value: opens, cannot load, names the extern */
-	obj = open_obj(OBJ("kconfig_strong"));
-	T_CHECK(obj);
+	obj = must_open(OBJ("kconfig_strong"));
 	if (!obj)
 		return;
 	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
@@ -417,9 +420,9 @@ static void test_errors(void)
 	T_EQ(errno, EINVAL);
 	T_CHECK(log[0]);
 	T_CHECK(!xbpf_object__open_mem(NULL, 0, NULL));
-	struct xbpf_object *obj = open_obj(OBJ("reloc_kinds"));
+	struct xbpf_object *obj = must_open(OBJ("reloc_kinds"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
+		return;
 	T_CHECK(!xbpf_object__find_program_by_name(obj, "nope"));
 	T_CHECK(!xbpf_object__find_map_by_name(obj, "nope"));
 	T_CHECK(!xbpf_object__find_program_by_section(obj, "nope"));
@@ -435,13 +438,10 @@ static void test_errors(void)
 /* Load into a VM: maps created with initial values and slots, programs loaded. */
 static void test_load(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("btf_maps"));
+	struct xbpf_object *obj = must_open(OBJ("btf_maps"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
-	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
-	int err = xbpf_object__load(obj, &lo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+		return;
+	int err = load_trusted(obj);
 	T_EQ(err, 0);
 	if (!err) {
 		T_CHECK(xbpf_object__vm(obj));
@@ -466,16 +466,14 @@ static void test_load(void)
 		T_EQ(xbpf_map__lookup_elem(jumps, &key, &id), 0);
 		key = 1;
 		T_EQ(xbpf_map__lookup_elem(jumps, &key, &id), -ENOENT);
-		T_EQ(xbpf_object__load(obj, &lo), -EALREADY);
+		T_EQ(load_trusted(obj), -EALREADY);
 	}
 	xbpf_object__close(obj);
 
-	obj = open_obj(OBJ("reloc_kinds"));
+	obj = must_open(OBJ("reloc_kinds"));
 	if (!obj)
-		{ T_CHECK(obj); return; }
-	err = xbpf_object__load(obj, &lo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+		return;
+	err = load_trusted(obj);
 	T_EQ(err, 0);
 	if (!err) {
 		struct xbpf_map *d = xbpf_object_map__map(xbpf_object__find_map_by_name(obj,
@@ -498,10 +496,7 @@ static void check_core(bool kernel_btf)
 		T_CHECK(obj);
 		return;
 	}
-	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
-	int err = xbpf_object__load(obj, &lo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	int err = load_trusted(obj);
 	T_EQ(err, 0);
 	struct xbpf_program *p = xbpf_object__find_program_by_name(obj, "core_prog");
 	const struct xbpf_prog *prog = p ? xbpf_program__prog(p) : NULL;
@@ -530,7 +525,7 @@ static void check_core(bool kernel_btf)
 	T_CHECK(obj);
 	if (!obj)
 		return;
-	T_CHECK(xbpf_object__load(obj, &lo) < 0);
+	T_CHECK(load_trusted(obj) < 0);
 	T_CONTAINS(xbpf_object__last_error(), "no_such_field");
 	T_CONTAINS(xbpf_object__last_error(), "core_bad");
 	xbpf_object__close(obj);
@@ -579,10 +574,7 @@ static void test_core_kernel_libbpf_oracle(void)
 		xbpf_object__close(obj);
 		return;
 	}
-	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
-	int err = xbpf_object__load(obj, &lo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	int err = load_trusted(obj);
 	T_EQ(err, 0);
 	const struct xbpf_prog *prog = xbpf_program__prog(xbpf_object__next_program(obj, NULL));
 	if (prog) {
@@ -612,19 +604,14 @@ static void test_core_kernel_libbpf_oracle(void) { T_SKIP("built without libbpf"
 /* Loading verifies by default; no_verify skips the verifier. */
 static void test_verify_on_load(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("verify_bad"));
-	if (!obj) {
-		T_CHECK(obj);
+	struct xbpf_object *obj = must_open(OBJ("verify_bad"));
+	if (!obj)
 		return;
-	}
 	T_CHECK(xbpf_object__load(obj, NULL) < 0);
 	T_CONTAINS(xbpf_object__last_error(), "rejected by the verifier");
 	T_CONTAINS(xbpf_object__last_error(), "no_null_check");
 	T_CHECK(xbpf_program__prog(xbpf_object__next_program(obj, NULL)) == NULL);
-	struct xbpf_object_load_opts lo = {.sz = sizeof(lo), .no_verify = true};
-	int err = xbpf_object__load(obj, &lo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	int err = load_trusted(obj);
 	T_EQ(err, 0);
 	xbpf_object__close(obj);
 }

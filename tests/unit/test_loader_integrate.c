@@ -28,6 +28,23 @@ static struct xbpf_object *open_obj(const char *path)
 	return obj;
 }
 
+/* open_obj() of an object that must open (a failed check otherwise). */
+static struct xbpf_object *must_open(const char *path)
+{
+	struct xbpf_object *obj = open_obj(path);
+	T_CHECK(obj);
+	return obj;
+}
+
+/* xbpf_object__load(), the loader's message printed on failure. */
+static int load_obj(struct xbpf_object *obj, const struct xbpf_object_load_opts *lo)
+{
+	int err = xbpf_object__load(obj, lo);
+	if (err)
+		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	return err;
+}
+
 static struct xbpf_prog *only_prog(struct xbpf_object *obj)
 {
 	struct xbpf_program *p = xbpf_object__next_program(obj, NULL);
@@ -49,15 +66,11 @@ static int run_tp(struct xbpf_prog *prog, uint32_t *retval)
 
 static void test_verified_runs_unchecked(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("tp_ctx"));
-	if (!obj) {
-		T_CHECK(obj);
+	struct xbpf_object *obj = must_open(OBJ("tp_ctx"));
+	if (!obj)
 		return;
-	}
 	struct xbpf_object_load_opts vlo = {.sz = sizeof vlo, .engine = t_engine()};
-	int err = xbpf_object__load(obj, &vlo);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	int err = load_obj(obj, &vlo);
 	T_EQ(err, 0);
 	struct xbpf_prog *prog = only_prog(obj);
 	T_CHECK(prog && (prog->flags & XBPF_PROG_F_NO_CHECKS));
@@ -82,11 +95,9 @@ static void test_verified_runs_unchecked(void)
 
 static void test_rejection_message(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("verify_bad"));
-	if (!obj) {
-		T_CHECK(obj);
+	struct xbpf_object *obj = must_open(OBJ("verify_bad"));
+	if (!obj)
 		return;
-	}
 	char log[512] = "";
 	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .log_buf = log,
 					   .log_size = sizeof log};
@@ -102,11 +113,9 @@ static void test_rejection_message(void)
  * every map load relocated (it rejected 15 programs with "R1 type=scalar" before). */
 static void test_rela_map_loads(void)
 {
-	struct xbpf_object *obj = open_obj(SAMPLE("ovs/datapath.o"));
-	if (!obj) {
-		T_CHECK(obj);
+	struct xbpf_object *obj = must_open(SAMPLE("ovs/datapath.o"));
+	if (!obj)
 		return;
-	}
 	unsigned n = 0, with_maps = 0, accepted = 0;
 	for (struct xbpf_program *p = NULL; (p = xbpf_object__next_program(obj, p)); n++) {
 		struct xbpf_verify_result r = {.sz = sizeof r};
@@ -145,8 +154,7 @@ static void test_iproute2_inner_id(void)
 		T_EQ(xbpf_object__load(obj, &lo), 0);
 		xbpf_object__close(obj);
 	}
-	obj = open_obj(SAMPLE("cilium/bpf_xdp_dsr_linux.o"));
-	T_CHECK(obj);
+	obj = must_open(SAMPLE("cilium/bpf_xdp_dsr_linux.o"));
 	if (obj) {
 		check_inner(obj, "cilium_lb4_maglev", "cilium_lb4_maglev_inner", 4078);
 		check_inner(obj, "cilium_lb6_maglev", "cilium_lb6_maglev_inner", 4078);
@@ -176,14 +184,10 @@ static void test_tc_underscore_sections(void)
  * size, while the verifier allows offsets up to 64 KiB. */
 static void test_syscall_keeps_checks(void)
 {
-	struct xbpf_object *obj = open_obj(OBJ("syscall_ctx"));
-	if (!obj) {
-		T_CHECK(obj);
+	struct xbpf_object *obj = must_open(OBJ("syscall_ctx"));
+	if (!obj)
 		return;
-	}
-	int err = xbpf_object__load(obj, NULL);
-	if (err)
-		fprintf(stderr, "load: %s\n", xbpf_object__last_error());
+	int err = load_obj(obj, NULL);
 	T_EQ(err, 0);
 	struct xbpf_prog *prog = err ? NULL : only_prog(obj);
 	T_CHECK(prog && !(prog->flags & XBPF_PROG_F_NO_CHECKS));

@@ -423,6 +423,18 @@ static void test_invalid_opcode(void)
 	T_CONTAINS(res.message, "empty program");
 }
 
+/* byte swaps give the swapped value (any 16-bit value here), not their width */
+static void test_byte_swap_value(void)
+{
+	const char *fmt = "r6 = r1\n" LOOKUP_ARR "if r0 == 0 goto +4\nr1 = *(u32 *)(r6 + 8)\n"
+		"r1 = %s r1\nr0 += r1\n*(u8 *)(r0 - 1) = 0\nr0 = 0\nexit";
+	char text[512];
+	snprintf(text, sizeof text, fmt, "be16");
+	REJECT(text, TC, "invalid access to map_value", "check the index");
+	snprintf(text, sizeof text, fmt, "bswap64");  /* the u32 lands in the high half */
+	REJECT(text, TC, "unbounded value", "bound the value");
+}
+
 static void test_division_by_zero_is_fine(void)
 {
 	ACCEPT("r0 = 10\nr1 = 0\nr0 /= r1\nr0 %= r1\nexit", XDP);
@@ -606,6 +618,6 @@ T_MAIN(test_loader_hook, test_bpf_loop_callback, test_bpf_loop_counter,
        test_ringbuf_overrun, test_ringbuf_use_after_submit, test_spin_lock_missing_unlock,
        test_infinite_loop, test_complexity_limit, test_bounded_loop, test_correlated_branch,
        test_fall_off_end, test_jump_out_of_range, test_invalid_opcode,
-       test_division_by_zero_is_fine, test_ldabs_wrong_type, test_local_call_stack_arg,
+       test_division_by_zero_is_fine, test_byte_swap_value, test_ldabs_wrong_type, test_local_call_stack_arg,
        test_return_stack_pointer, test_recursion_too_deep, test_explanation, test_level2_log,
        test_opts_abi)

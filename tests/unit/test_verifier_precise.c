@@ -1,0 +1,277 @@
+/* test_verifier_precise.c - dynamic precision (src/verifier/backtrack.c): programs in
+ * which pruning would be unsound if one precision mark were missed. Each has a safe path
+ * explored first (the verifier follows the fall-through branch first) that stores a state
+ * at a join, and an unsafe path that reaches the join later and differs only in a scalar
+ * some later check relies on (a decided jump, a fill used as an offset, an argument used
+ * in a subprogram, a subprogram's return value, registers linked by a copy, the other
+ * operand of a jump, a narrow stack store, a helper's size argument). Each must be
+ * rejected, and its fixed twin accepted. The same programs are loaded into the Linux
+ * kernel (bpf(BPF_PROG_LOAD), skipped without privileges) whose verdict must agree.
+ * Finally, pruning must still prune: imprecise differences do not multiply paths.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include "t.h"
+#include "xbpf/xbpf.h"
+
+/* map 0: 8-byte values, map 1: 1-byte values, map 2: 16-byte values (arrays, 1 entry) */
+static const struct xbpf_verify_map maps[] = {
+	{XBPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, -1, NULL, "v8"},
+	{XBPF_MAP_TYPE_ARRAY, 4, 1, 1, 0, -1, NULL, "v1"},
+	{XBPF_MAP_TYPE_ARRAY, 4, 16, 1, 0, -1, NULL, "v16"},
+};
+static int kfd[3] = {-1, -1, -1};
+static int kernel_ok = -1; /* -1 not tried, 0 unavailable, 1 available */
+
+static struct xbpf_verify_result res;
+
+static long sys_bpf(int cmd, union bpf_attr *a)
+{
+	return syscall(__NR_bpf, cmd, a, sizeof *a);
+}
+
+static bool kernel_available(void)
+{
+	if (kernel_ok >= 0)
+		return kernel_ok;
+	kernel_ok = 1;
+	for (int i = 0; i < 3; i++) {
+		union bpf_attr a;
+		memset(&a, 0, sizeof a);
+		a.map_type = BPF_MAP_TYPE_ARRAY;
+		a.key_size = maps[i].key_size;
+		a.value_size = maps[i].value_size;
+		a.max_entries = maps[i].max_entries;
+		kfd[i] = (int)sys_bpf(BPF_MAP_CREATE, &a);
+		if (kfd[i] < 0)
+			kernel_ok = 0;
+	}
+	return kernel_ok;
+}
+
+static char klog[65536];
+
+/* The kernel's verdict: 0 accepted, -errno rejected (its log in klog). */
+static int kernel_verify(const struct xbpf_insn *p, size_t n, uint32_t type)
+{
+	struct xbpf_insn *k = calloc(n, sizeof *k);
+	char *log = klog;
+	memcpy(k, p, n * sizeof *k);
+	for (size_t i = 0; i + 1 < n; i++)
+		if (k[i].code == (XBPF_LD | XBPF_DW | XBPF_IMM) && k[i].src_reg == XBPF_PSEUDO_MAP_IDX) {
+			k[i].src_reg = BPF_PSEUDO_MAP_FD;
+			k[i].imm = kfd[k[i].imm];
+			i++;
+		}
+	union bpf_attr a;
+	memset(&a, 0, sizeof a);
+	a.prog_type = type;
+	a.insns = (uintptr_t)k;
+	a.insn_cnt = (uint32_t)n;
+	a.license = (uintptr_t)"GPL";
+	a.log_buf = (uintptr_t)log;
+	a.log_size = sizeof klog;
+	a.log_level = 1;
+	long fd = sys_bpf(BPF_PROG_LOAD, &a);
+	int err = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close((int)fd);
+	free(k);
+	return err;
+}
+
+/* Verify with xbpf (and the kernel when it can and `kernel`); both verdicts must be
+ * `accept`. */
+static void check(const char *name, const char *text, uint32_t type, bool accept, bool kernel)
+{
+	char err[256];
+	struct xbpf_insn *p;
+	size_t n;
+	if (xbpf_asm(text, NULL, &p, &n, err, sizeof err)) {
+		fprintf(stderr, "%s: asm: %s\n", name, err);
+		T_CHECK(!"assembly failed");
+		return;
+	}
+	struct xbpf_verify_opts o = {.sz = sizeof o, .prog_type = type, .maps = maps, .map_cnt = 3};
+	int v = xbpf_verify(p, n, &o, &res);
+	if ((v == 0) != accept)
+		fprintf(stderr, "%s: xbpf %s: %s\n", name, v ? "rejects" : "accepts", res.message);
+	T_EQ(v == 0, accept);
+	if (kernel && kernel_available()) {
+		int kv = kernel_verify(p, n, type);
+		if ((kv == 0) != accept)
+			fprintf(stderr, "%s: the kernel %s (%d)\n%s\n", name, kv ? "rejects" : "accepts",
+				kv, klog);
+		T_EQ(kv == 0, accept);
+	}
+	free(p);
+}
+
+#define XDP XBPF_PROG_TYPE_XDP
+#define SOCK XBPF_PROG_TYPE_SOCKET_FILTER
+/* r0 = value of map M (key 0), or goto out when NULL */
+#define LOOKUP(m) "r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\n" \
+	"r1 = map_idx(" #m ") ll\ncall 1\nif r0 == 0 goto out\n"
+#define OUT "out:\nr0 = 0\nexit\n"
+
+/* r6 is 1 on the first path, 0 on the second; `if r6 == 0` picks the access. */
+static void test_decided_jump(void)
+{
+	const char *fmt = "call 7\nr6 = 0\nif r0 > 10 goto j\nr6 = 1\nj:\n" LOOKUP(1)
+		"if r6 == 0 goto a\nr1 = *(u8 *)(r0 + 0)\ngoto out\na:\n"
+		"r1 = *(%s *)(r0 + 0)\n" OUT;
+	char text[1024];
+	snprintf(text, sizeof text, fmt, "u64");
+	check("decided_jump", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, "u8");
+	check("decided_jump_ok", text, XDP, true, true);
+}
+
+/* The deciding value lives in a stack slot at the join and is filled later. */
+static void test_spilled_offset(void)
+{
+	const char *fmt = "call 7\nr6 = %d\n*(u64 *)(r10 - 16) = r6\nif r0 > 10 goto j\n"
+		"r6 = 0\n*(u64 *)(r10 - 16) = r6\nj:\nr6 = 0\n" LOOKUP(0)
+		"r7 = *(u64 *)(r10 - 16)\nr0 += r7\nr1 = *(u64 *)(r0 + 0)\n" OUT;
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 8);
+	check("spilled_offset", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, 0);
+	check("spilled_offset_ok", text, XDP, true, true);
+}
+
+/* The value is passed to a subprogram, which uses it as an offset. */
+static void test_subprog_argument(void)
+{
+	const char *fmt = "call 7\nr6 = %d\nif r0 > 10 goto j\nr6 = 0\nj:\nr1 = r6\ncall f\n"
+		"r0 = 0\nexit\nf:\nr6 = r1\n" LOOKUP(0) "r0 += r6\nr1 = *(u64 *)(r0 + 0)\n" OUT;
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 8);
+	check("subprog_argument", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, 0);
+	check("subprog_argument_ok", text, XDP, true, true);
+}
+
+/* A subprogram returns 0 or N from a join at its exit; the caller uses it as an offset. */
+static void test_subprog_return(void)
+{
+	const char *fmt = "call 7\nr1 = r0\ncall f\nr6 = r0\n" LOOKUP(0)
+		"r0 += r6\nr1 = *(u64 *)(r0 + 0)\n" OUT "f:\nr0 = %d\nif r1 > 10 goto l\n"
+		"r0 = 0\nl:\nexit\n";
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 8);
+	check("subprog_return", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, 0);
+	check("subprog_return_ok", text, XDP, true, true);
+}
+
+/* r6 and r7 are copies on the first path (a bound on r7 bounds r6), not on the second. */
+static void test_linked_registers(void)
+{
+	const char *fmt = "call 7\nr8 = r0\ncall 7\nr6 = r0\nr7 = r0\nif r8 > 10 goto b\n"
+		"goto j\nb:\n%s\nj:\nif r7 > 8 goto out\n" LOOKUP(2)
+		"r0 += r6\nr1 = *(u64 *)(r0 + 0)\n" OUT;
+	char text[1024];
+	snprintf(text, sizeof text, fmt, "r7 = 0");
+	check("linked_registers", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, "r7 = r6");
+	check("linked_registers_ok", text, XDP, true, true);
+}
+
+/* `if r6 > r7` bounds r6 (no copies: no id) by r7's value: r7 must be precise too. */
+static void test_jump_other_operand(void)
+{
+	const char *fmt = "call 7\nr6 = r0\nr6 &= 255\ncall 7\nr7 = %d\nif r0 > 10 goto j\n"
+		"r7 = 0\nj:\n"
+		"if r6 > r7 goto out\n" LOOKUP(0) "r0 += r6\nr1 = *(u64 *)(r0 + 0)\n" OUT;
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 8);
+	check("jump_other_operand", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, 0);
+	check("jump_other_operand_ok", text, XDP, true, true);
+}
+
+/* A narrow store of r6 (a narrow spill) read back. */
+static void test_narrow_store(void)
+{
+	const char *fmt = "call 7\nr6 = %d\nif r0 > 10 goto j\nr6 = 0\nj:\n"
+		"*(u32 *)(r10 - 4) = 0\n*(u32 *)(r10 - 8) = r6\nr7 = *(u%d *)(r10 - 8)\n"
+		LOOKUP(0) "r0 += r7\nr1 = *(u8 *)(r0 + 0)\n" OUT;
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 8, 32);
+	check("narrow_store", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, 0, 32);
+	check("narrow_store_ok", text, XDP, true, true);
+	/* 8 bytes over a narrow spill: unknown (as the kernel), whatever r6 was */
+	snprintf(text, sizeof text, fmt, 0, 64);
+	check("narrow_store_wide", text, XDP, false, true);
+}
+
+/* bpf_skb_load_bytes(skb, 0, fp-8, r6): 8 bytes fit, 16 do not. */
+static void test_helper_size(void)
+{
+	const char *fmt = "r9 = r1\ncall 7\nr6 = %d\nif r0 > 10 goto j\nr6 = 8\nj:\n"
+		"r1 = r9\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = r6\ncall 26\nr0 = 0\nexit\n";
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 16);
+	check("helper_size", text, SOCK, false, true);
+	snprintf(text, sizeof text, fmt, 8);
+	check("helper_size_ok", text, SOCK, true, true);
+}
+
+/* The unsafe path is explored first: rejected without any pruning involved. */
+static void test_unsafe_first(void)
+{
+	check("unsafe_first", "call 7\nr6 = 1\nif r0 > 10 goto j\nr6 = 0\nj:\n" LOOKUP(1)
+	      "if r6 == 0 goto a\nr1 = *(u8 *)(r0 + 0)\ngoto out\na:\n"
+	      "r1 = *(u64 *)(r0 + 0)\n" OUT, XDP, false, true);
+}
+
+/* 16 diamonds give r8 2^16 values, none of which decides anything (the last jump is
+ * against an unknown): the states at each join differ only in imprecise scalars. */
+static void test_pruning_prunes(void)
+{
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof text, "r8 = 0\n");
+	for (int k = 0; k < 16; k++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "call 7\nif r0 > 10 goto d%d\n"
+				      "r8 |= %d\nd%d:\n", k, 1 << k, k);
+	snprintf(text + n, sizeof text - n, "call 7\nif r8 > r0 goto e\nr0 = 1\nexit\ne:\n"
+		 "r0 = 0\nexit\n");
+	check("pruning_prunes", text, XDP, true, true);
+	T_CHECK(res.insns_processed < 1000);
+}
+
+/* bpf_loop callback summing its index into the caller's stack converges (widening). */
+static void test_loop_sum_converges(void)
+{
+	check("loop_sum", "r1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = 10\nr2 = func(8) ll\nr3 = r10\n"
+	      "r3 += -8\nr4 = 0\ncall 181\nr0 = *(u64 *)(r10 - 8)\nr0 = 0\nexit\n"
+	      "r3 = *(u64 *)(r2 + 0)\nr3 += r1\n*(u64 *)(r2 + 0) = r3\nr0 = 0\nexit\n", XDP, true,
+	      false /* the kernel wants BTF for callbacks */);
+	T_CHECK(res.insns_processed < 1000);
+}
+
+/* bpf_loop(N, cb, fp-16): cb adds 8 to *ctx each time, the caller then uses it as an
+ * offset into a 16-byte value: iterations are explored up to N (the kernel's bound), no
+ * fewer (the kernel needs BTF for callbacks: xbpf only). */
+static void test_loop_count_bound(void)
+{
+	const char *fmt = "r1 = 0\n*(u64 *)(r10 - 16) = r1\nr1 = %d\nr2 = func(18) ll\nr3 = r10\n"
+		"r3 += -16\nr4 = 0\ncall 181\n" LOOKUP(2)
+		"r1 = *(u64 *)(r10 - 16)\nr0 += r1\nr1 = *(u64 *)(r0 + 0)\n" OUT
+		"r3 = *(u64 *)(r2 + 0)\nr3 += 8\n*(u64 *)(r2 + 0) = r3\nr0 = 0\nexit\n";
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 1);  /* *ctx reaches 8: 8 + 8 bytes fit */
+	check("loop_count_bound_ok", text, XDP, true, false);
+	snprintf(text, sizeof text, fmt, 2);  /* 16 + 8 do not */
+	check("loop_count_bound", text, XDP, false, false);
+}
+
+T_MAIN(test_decided_jump, test_spilled_offset, test_subprog_argument, test_subprog_return,
+       test_linked_registers, test_jump_other_operand, test_narrow_store, test_helper_size,
+       test_unsafe_first, test_pruning_prunes, test_loop_sum_converges, test_loop_count_bound)

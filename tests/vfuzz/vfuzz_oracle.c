@@ -1,0 +1,588 @@
+/* vfuzz_oracle.c - the oracle half of vfuzz (see vfuzz.h): the same program goes through
+ * the Linux kernel's verifier (bpf(BPF_PROG_LOAD) via libbpf, privileged, with the same
+ * maps created in the kernel) and through xbpf_verify(); programs xbpf accepts run in
+ * xbpf's interpreter with runtime checks on over random packets, contexts and map
+ * contents. Also the run statistics: counts per class, categories, first examples.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "vfuzz.h"
+
+#define KLOG_SIZE (1u << 20)
+#define MAX_FUNCS 16
+/* A verification longer than this is a hang; after the first hang the limit drops, so
+ * that a run with many hanging programs still ends (these programs verify in < 50 ms). */
+#define VERIFY_TIMEOUT_MS 5000
+#define VERIFY_TIMEOUT_AFTER_HANG_MS 500
+
+struct vf_oracle {
+	int kfd[VF_NMAPS];
+	struct xbpf_map *xm[VF_NMAPS];
+	struct xbpf_verify_map vmap[VF_NMAPS];
+	struct xbpf_vm *vm;
+	struct btf *btf;         /* FUNC f0..f15 "int (void)": the kernel wants BTF func info */
+	int func_type[MAX_FUNCS]; /* for programs with subprograms (bpf_loop callbacks) */
+	char *klog;
+	uint64_t rng;
+	int timeout_ms;
+};
+
+static uint64_t orng(struct vf_oracle *o)
+{
+	o->rng ^= o->rng << 13;
+	o->rng ^= o->rng >> 7;
+	o->rng ^= o->rng << 17;
+	return o->rng;
+}
+
+/* an input value: small numbers, boundaries and random words */
+static uint32_t rvalue(struct vf_oracle *o)
+{
+	switch (orng(o) % 6) {
+	case 0: return 0;
+	case 1: return (uint32_t)(orng(o) % 8);
+	case 2: return (uint32_t)(orng(o) % 80);
+	case 3: return 0xffffffffu - (uint32_t)(orng(o) % 4);
+	case 4: return 0x80000000u + (uint32_t)(orng(o) % 4);
+	default: return (uint32_t)orng(o);
+	}
+}
+
+static int make_btf(struct vf_oracle *o)
+{
+	o->btf = btf__new_empty();
+	if (!o->btf)
+		return -errno;
+	int int_id = btf__add_int(o->btf, "int", 4, BTF_INT_SIGNED);
+	int proto = btf__add_func_proto(o->btf, int_id);
+	for (int i = 0; i < MAX_FUNCS; i++) {
+		char name[8];
+		snprintf(name, sizeof name, "f%d", i);
+		o->func_type[i] = btf__add_func(o->btf, name, BTF_FUNC_STATIC, proto);
+		if (o->func_type[i] < 0)
+			return o->func_type[i];
+	}
+	return btf__load_into_kernel(o->btf);
+}
+
+/* Subprogram starts (0, call targets, callback addresses), sorted; returns the count. */
+static int func_starts(const struct xbpf_insn *ins, size_t n, uint32_t *start)
+{
+	bool is_start[VF_MAX_INSNS] = {true};
+	for (size_t i = 0; i < n; i++) {
+		long t = -1;
+		if (ins[i].code == (XBPF_JMP | XBPF_CALL) && ins[i].src_reg == XBPF_PSEUDO_CALL)
+			t = (long)i + ins[i].imm + 1;
+		if (ins[i].code == (XBPF_LD | XBPF_IMM | XBPF_DW) && ins[i].src_reg == XBPF_PSEUDO_FUNC)
+			t = (long)i + ins[i].imm + 1;
+		if (t >= 0 && t < (long)n)
+			is_start[t] = true;
+	}
+	int k = 0;
+	for (size_t i = 0; i < n && k < MAX_FUNCS; i++)
+		if (is_start[i])
+			start[k++] = (uint32_t)i;
+	return k;
+}
+
+static int kernel_probe(void)
+{
+	struct bpf_insn ins[2] = {{.code = 0xb7, .dst_reg = 0, .imm = 2}, {.code = 0x95}};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "vfprobe", "GPL", ins, 2, NULL);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+struct vf_oracle *vf_oracle_new(int *err)
+{
+	struct vf_oracle *o = calloc(1, sizeof *o);
+	*err = -ENOMEM;
+	if (!o || !(o->klog = malloc(KLOG_SIZE)))
+		goto fail;
+	for (int i = 0; i < VF_NMAPS; i++)
+		o->kfd[i] = -1;
+	o->rng = 0x853c49e6748fea9bull;
+	o->timeout_ms = VERIFY_TIMEOUT_MS;
+	for (int i = 0; i < VF_NMAPS; i++) {
+		const struct vf_map_desc *d = &vf_maps[i];
+		o->kfd[i] = bpf_map_create(d->type, NULL, d->key_size, d->value_size,
+					   d->max_entries, NULL);
+		if (o->kfd[i] < 0) {
+			*err = o->kfd[i];
+			goto fail;
+		}
+		o->xm[i] = xbpf_map__create(d->type, d->key_size, d->value_size, d->max_entries,
+					    NULL);
+		if (!o->xm[i]) {
+			*err = -errno;
+			goto fail;
+		}
+		o->vmap[i] = (struct xbpf_verify_map){.type = d->type, .key_size = d->key_size,
+			.value_size = d->value_size, .max_entries = d->max_entries, .inner = -1};
+	}
+	*err = kernel_probe();
+	if (*err)
+		goto fail;
+	*err = make_btf(o);
+	if (*err)
+		goto fail;
+	o->vm = xbpf_vm__new(NULL);
+	if (!o->vm) {
+		*err = -ENOMEM;
+		goto fail;
+	}
+	return o;
+fail:
+	vf_oracle_free(o);
+	return NULL;
+}
+
+const struct xbpf_verify_map *vf_oracle_maps(const struct vf_oracle *o)
+{
+	return o->vmap;
+}
+
+void vf_oracle_free(struct vf_oracle *o)
+{
+	if (!o)
+		return;
+	for (int i = 0; i < VF_NMAPS; i++) {
+		if (o->kfd[i] >= 0)
+			close(o->kfd[i]);
+		if (o->xm[i])
+			xbpf_map__put(o->xm[i]);
+	}
+	if (o->vm)
+		xbpf_vm__free(o->vm);
+	btf__free(o->btf);
+	free(o->klog);
+	free(o);
+}
+
+/* ---- classification ---------------------------------------------------------------- */
+static const struct { const char *needle, *cat; bool safety; } kcats[] = {
+	{"invalid access to packet", "packet-oob", true},
+	{"invalid access to map value", "map-value-oob", true},
+	{"outside of the allowed memory range", "var-offset-oob", true},
+	{"unbounded memory access", "var-offset-unbounded", true},
+	{"min value is negative", "var-offset-negative", true},
+	{"unbounded min value", "ptr-math-unbounded", true},
+	{"value is out of bounds", "ptr-math-unbounded", true},
+	{"_or_null", "null-deref", true},
+	{"pointer be out of bounds", "ptr-math-oob", true},
+	{"offset is outside of the packet", "packet-oob", true},
+	{"math between", "ptr-math", true},
+	{"invalid mem access 'scalar'", "scalar-deref", true},
+	{"invalid mem access 'inv'", "scalar-deref", true},
+	{"invalid bpf_context access", "ctx-access", true},
+	{"variable-offset read from stack", "stack-oob", true},
+	{"read from stack", "uninit-stack", false},
+	{"invalid indirect access to stack", "stack-oob", true},
+	{"invalid write to stack", "stack-oob", true},
+	{"invalid stack", "stack-oob", true},
+	{"!read_ok", "uninit-reg", true},
+	{"invalid size of register fill", "narrow-ptr-fill", true},
+	{"misaligned", "misaligned", false},
+	{"pointer arithmetic", "ptr-arith", true},
+	{"prohibited", "ptr-arith", true},
+	{"invalid zero-sized read", "zero-size", false},
+	{"infinite loop", "loop", true},
+	{"Unreleased reference", "ref-leak", true},
+	{"release", "ref-release", true},
+	{"reference", "ref", true},
+	{"back-edge", "loop", true},
+	{"too large", "complexity", false},
+	{"too complex", "complexity", false},
+	{"unknown func", "prog-type", false},
+	{"cannot use helper", "prog-type", false},
+	{"BPF_LD_[ABS|IND]", "prog-type", false},
+};
+
+/* A ctx access the kernel refuses inside the context struct (an 8-byte load of two u32
+ * fields, a field the attach type hides) is a rule difference, not a memory-safety one. */
+static void classify_ctx(const char *msg, uint32_t type, struct vf_result *r)
+{
+	long off = 0, size = 0;
+	const char *p = strstr(msg, "off=");
+	if (!p || sscanf(p, "off=%ld size=%ld", &off, &size) != 2)
+		return;
+	long ctx = type == XBPF_PROG_TYPE_XDP ? 24 : 192;
+	if (off >= 0 && off + size <= ctx) {
+		r->kcat = "ctx-rule";
+		r->kcat_safety = false;
+	}
+}
+
+static void classify_kernel(const char *msg, uint32_t type, struct vf_result *r)
+{
+	r->kcat = "other";
+	r->kcat_safety = false;
+	for (size_t i = 0; i < sizeof kcats / sizeof kcats[0]; i++)
+		if (strstr(msg, kcats[i].needle)) {
+			r->kcat = kcats[i].cat;
+			r->kcat_safety = kcats[i].safety;
+			break;
+		}
+	if (!strcmp(r->kcat, "ctx-access"))
+		classify_ctx(msg, type, r);
+}
+
+/* The last line of the log that is not the statistics ("processed N insns ..."). */
+static void last_line(const char *log, char *out, size_t sz)
+{
+	size_t end = strlen(log), start;
+	for (;;) {
+		while (end && (log[end - 1] == '\n' || log[end - 1] == ' '))
+			end--;
+		start = end;
+		while (start && log[start - 1] != '\n')
+			start--;
+		if (!start || (strncmp(log + start, "processed ", 10) &&
+			       strncmp(log + start, "verification time", 17)))
+			break;
+		end = start;
+	}
+	size_t len = end - start < sz - 1 ? end - start : sz - 1;
+	memcpy(out, log + start, len);
+	out[len] = '\0';
+}
+
+/* ---- the two verifiers ------------------------------------------------------------- */
+static int kernel_load(struct vf_oracle *o, const struct vf_prog *p, char *msg, size_t msz)
+{
+	static struct xbpf_insn ins[VF_MAX_INSNS];
+	memcpy(ins, p->insn, p->n * sizeof ins[0]);
+	for (size_t i = 0; i + 1 < p->n; i++)
+		if (ins[i].code == (XBPF_LD | XBPF_IMM | XBPF_DW) &&
+		    ins[i].src_reg == XBPF_PSEUDO_MAP_FD && ins[i].imm >= 0 && ins[i].imm < VF_NMAPS)
+			ins[i].imm = o->kfd[ins[i].imm];
+	msg[0] = '\0';
+	uint32_t start[MAX_FUNCS];
+	struct bpf_func_info fi[MAX_FUNCS];
+	int nf = func_starts(ins, p->n, start);
+	for (int i = 0; i < nf; i++)
+		fi[i] = (struct bpf_func_info){start[i], (uint32_t)o->func_type[i]};
+	LIBBPF_OPTS(bpf_prog_load_opts, po0);
+	if (nf > 1) {
+		po0.prog_btf_fd = btf__fd(o->btf);
+		po0.func_info = fi;
+		po0.func_info_rec_size = sizeof fi[0];
+		po0.func_info_cnt = (uint32_t)nf;
+	}
+	int fd = bpf_prog_load(p->prog_type, "vfuzz", "GPL", (const struct bpf_insn *)ins, p->n,
+			       &po0);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	int err = fd;
+	o->klog[0] = '\0';
+	struct bpf_prog_load_opts po = po0;
+	po.log_buf = o->klog;
+	po.log_size = KLOG_SIZE;
+	po.log_level = 1;
+	fd = bpf_prog_load(p->prog_type, "vfuzz", "GPL", (const struct bpf_insn *)ins, p->n, &po);
+	if (fd >= 0) { /* accepted the second time: should not happen */
+		close(fd);
+		snprintf(msg, msz, "(rejected %d, then accepted with a log)", err);
+		return err;
+	}
+	last_line(o->klog, msg, msz);
+	if (!msg[0])
+		snprintf(msg, msz, "(no log, error %d)", err);
+	return err;
+}
+
+struct xbpf_verdict {
+	int err;
+	long insn;
+	char message[256];
+};
+
+static void verify_here(struct vf_oracle *o, const struct vf_prog *p, struct xbpf_verdict *v)
+{
+	struct xbpf_verify_opts vo = {.sz = sizeof vo, .prog_type = p->prog_type, .maps = o->vmap,
+				      .map_cnt = VF_NMAPS, .max_insns = 1000000};
+	static struct xbpf_verify_result res;
+	memset(&res, 0, sizeof res);
+	res.sz = sizeof res;
+	v->err = xbpf_verify(p->insn, p->n, &vo, &res);
+	v->insn = res.insn;
+	snprintf(v->message, sizeof v->message, "%s", res.message);
+}
+
+/* xbpf_verify in a child process, so that a hang or a crash of the verifier is reported
+ * as such (VF_XBPF_HANG / VF_XBPF_CRASH in *bad) instead of stopping the run. */
+static int xbpf_check(struct vf_oracle *o, const struct vf_prog *p, char *msg, size_t msz,
+		      int *bad)
+{
+	struct xbpf_verdict v = {0};
+	int fds[2];
+	*bad = 0;
+	fflush(NULL);
+	pid_t pid = pipe(fds) ? -1 : fork();
+	if (pid == 0) {
+		close(fds[0]);
+		verify_here(o, p, &v);
+		ssize_t w = write(fds[1], &v, sizeof v);
+		_exit(w == (ssize_t)sizeof v ? 0 : 1);
+	}
+	if (pid < 0) { /* no child: verify here */
+		verify_here(o, p, &v);
+	} else {
+		close(fds[1]);
+		struct pollfd pf = {fds[0], POLLIN, 0};
+		if (poll(&pf, 1, o->timeout_ms) <= 0) {
+			kill(pid, SIGKILL);
+			*bad = VF_XBPF_HANG;
+			o->timeout_ms = VERIFY_TIMEOUT_AFTER_HANG_MS;
+		} else if (read(fds[0], &v, sizeof v) != (ssize_t)sizeof v) {
+			*bad = VF_XBPF_CRASH;
+		}
+		close(fds[0]);
+		int status;
+		waitpid(pid, &status, 0);
+		if (*bad) {
+			snprintf(msg, msz, "%s", *bad == VF_XBPF_HANG ? "(xbpf_verify did not "
+				 "return in time: hang)" : "(xbpf_verify crashed)");
+			return -EINTR;
+		}
+	}
+	snprintf(msg, msz, "%s", v.err ? v.message : "");
+	if (v.err && v.insn >= 0) {
+		size_t l = strlen(msg);
+		snprintf(msg + l, msz - l, " (insn %ld)", v.insn);
+	}
+	return v.err;
+}
+
+/* ---- running in xbpf with checks on ------------------------------------------------ */
+static void fill_maps(struct vf_oracle *o)
+{
+	uint8_t val[64];
+	for (int i = 0; i < VF_NMAPS; i++) {
+		const struct vf_map_desc *d = &vf_maps[i];
+		if (d->type == XBPF_MAP_TYPE_RINGBUF)
+			continue;
+		for (uint32_t k = 0; k < (d->type == XBPF_MAP_TYPE_HASH ? 4u : d->max_entries); k++) {
+			uint64_t key = k;
+			for (uint32_t b = 0; b < d->value_size; b += 4) {
+				uint32_t x = rvalue(o);
+				memcpy(val + b, &x, 4);
+			}
+			xbpf_map__update_elem(o->xm[i], &key, val, 0);
+		}
+	}
+}
+
+static int run_once(struct vf_oracle *o, struct xbpf_prog *xp, const struct vf_prog *p,
+		    char *msg, size_t msz)
+{
+	uint8_t pkt[160];
+	uint32_t len = 14 + (uint32_t)(orng(o) % 100);
+	for (uint32_t i = 0; i < len; i++)
+		pkt[i] = orng(o) % 3 ? (uint8_t)rvalue(o) : (uint8_t)orng(o);
+	struct xbpf_sk_buff skb;
+	memset(&skb, 0, sizeof skb);
+	skb.mark = rvalue(o);
+	skb.priority = rvalue(o);
+	for (int i = 0; i < 5; i++)
+		skb.cb[i] = rvalue(o);
+	fill_maps(o);
+	char log[256] = "";
+	struct xbpf_test_run_opts to = {.sz = sizeof to, .data_in = pkt, .data_size_in = len,
+					.budget = 2000000, .log_buf = log, .log_size = sizeof log};
+	if (p->prog_type != XBPF_PROG_TYPE_XDP) {
+		to.ctx_in = &skb;
+		to.ctx_size_in = sizeof skb;
+	}
+	int err = xbpf_prog__test_run(xp, &to);
+	if (err == -EFAULT)
+		snprintf(msg, msz, "%s", log);
+	if (err == -ETIME)
+		snprintf(msg, msz, "budget of 2,000,000 instructions exhausted (endless loop)");
+	return err;
+}
+
+static void run_xbpf(struct vf_oracle *o, const struct vf_prog *p, int runs, struct vf_result *r)
+{
+	char log[256] = "";
+	struct xbpf_prog_load_opts lo = {.sz = sizeof lo, .log_buf = log, .log_size = sizeof log,
+					 .maps = o->xm, .map_cnt = VF_NMAPS,
+					 .prog_type = p->prog_type, .name = "vfuzz"};
+	struct xbpf_prog *xp = xbpf_prog__load(o->vm, p->insn, p->n, &lo);
+	if (!xp) {
+		snprintf(r->fault_msg, sizeof r->fault_msg, "load: %s", log);
+		return;
+	}
+	for (int i = 0; i < runs; i++) {
+		r->runs++;
+		int err = run_once(o, xp, p, r->fault_msg, sizeof r->fault_msg);
+		if (err == -EFAULT || err == -ETIME)
+			r->faults++;
+	}
+	xbpf_prog__free(xp);
+}
+
+void vf_check(struct vf_oracle *o, const struct vf_prog *p, int runs, struct vf_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->kernel_err = kernel_load(o, p, r->kmsg, sizeof r->kmsg);
+	r->xbpf_err = xbpf_check(o, p, r->xmsg, sizeof r->xmsg, &r->xbpf_bad);
+	bool ka = r->kernel_err == 0, xa = r->xbpf_err == 0;
+	r->cls = r->xbpf_bad ? VF_XBPF_NO_ANSWER : ka && xa ? VF_BOTH_ACCEPT
+		 : !ka && !xa ? VF_BOTH_REJECT : xa ? VF_XBPF_ONLY : VF_KERNEL_ONLY;
+	r->kcat = "";
+	if (!ka)
+		classify_kernel(r->kmsg, p->prog_type, r);
+	r->uninit_stack = (r->cls == VF_KERNEL_ONLY && strstr(r->xmsg, "read from stack")) ||
+			  (r->cls == VF_XBPF_ONLY && !strcmp(r->kcat, "uninit-stack"));
+	if (xa && runs > 0)
+		run_xbpf(o, p, runs, r);
+}
+
+/* ---- statistics -------------------------------------------------------------------- */
+/* "R2 invalid mem access 'scalar' (insn 41)" -> "RN invalid mem access 'scalar'" */
+static void normalise(const char *in, char *out, size_t sz)
+{
+	size_t k = 0;
+	for (size_t i = 0; in[i] && k + 1 < sz; i++) {
+		if (in[i] == '(' && !strncmp(in + i, "(insn", 5))
+			break;
+		if (isdigit((unsigned char)in[i])) {
+			if (k == 0 || out[k - 1] != 'N')
+				out[k++] = 'N';
+			continue;
+		}
+		out[k++] = in[i];
+	}
+	while (k && out[k - 1] == ' ')
+		k--;
+	out[k] = '\0';
+}
+
+static void count_cat(struct vf_stats *s, bool xside, const char *name)
+{
+	int *n = xside ? &s->nx : &s->nk;
+	struct vf_cat *c = xside ? s->xcats : s->kcats;
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(c[i].name, name)) {
+			c[i].count++;
+			return;
+		}
+	if (*n < VF_NCATS) {
+		snprintf(c[*n].name, sizeof c[*n].name, "%s", name);
+		c[(*n)++].count = 1;
+	}
+}
+
+char *vf_disasm(const struct vf_prog *p)
+{
+	return xbpf_disasm(p->insn, p->n, XBPF_SYNTAX_KERNEL, false, NULL);
+}
+
+static void add_example(struct vf_stats *s, const struct vf_prog *p, const struct vf_result *r,
+			uint64_t seed, uint64_t idx)
+{
+	int c = r->cls;
+	if (s->nexamples[c] >= VF_EXAMPLES)
+		return;
+	static const char *tn[] = {[1] = "socket_filter", [3] = "tc", [6] = "xdp"};
+	char *text = vf_disasm(p), *ex = NULL;
+	if (asprintf(&ex, "seed %llu index %llu (%s, %zu insns) [%s]\n  xbpf: %s\n  kernel: %s "
+		     "[%s]\n  runtime: %d runs, %d faults%s%s\n%s",
+		     (unsigned long long)seed, (unsigned long long)idx, tn[p->prog_type % 7], p->n,
+		     p->desc, r->xbpf_err ? r->xmsg : "accept", r->kernel_err ? r->kmsg : "accept",
+		     r->kcat, r->runs, r->faults, r->faults ? ": " : "", r->faults ? r->fault_msg : "",
+		     (c == VF_XBPF_ONLY || c == VF_XBPF_NO_ANSWER) && text ? text : "") >= 0)
+		s->examples[c][s->nexamples[c]++] = ex;
+	free(text);
+}
+
+void vf_stats_add(struct vf_stats *s, const struct vf_prog *p, const struct vf_result *r,
+		  uint64_t seed, uint64_t idx)
+{
+	char norm[96];
+	s->total++;
+	s->cls[r->cls]++;
+	s->buggy += p->bugs != 0;
+	s->buggy_kernel_accept += p->bugs && !r->kernel_err;
+	s->xbpf_hang += r->xbpf_bad == VF_XBPF_HANG;
+	s->xbpf_crash += r->xbpf_bad == VF_XBPF_CRASH;
+	if (r->faults && r->cls != VF_XBPF_ONLY)
+		s->accepted_fault++;
+	if (r->cls == VF_XBPF_ONLY) {
+		s->xonly_uninit += r->uninit_stack;
+		s->xonly_safety += r->kcat_safety;
+		s->xonly_fault += r->faults != 0;
+		snprintf(norm, sizeof norm, "%s: ", r->kcat);
+		normalise(r->kmsg, norm + strlen(norm), sizeof norm - strlen(norm));
+		count_cat(s, false, norm);
+	} else if (r->cls == VF_KERNEL_ONLY) {
+		s->konly_uninit += r->uninit_stack;
+		normalise(r->xmsg, norm, sizeof norm);
+		count_cat(s, true, norm);
+	}
+	if (r->cls == VF_XBPF_ONLY || r->cls == VF_KERNEL_ONLY || r->faults || r->xbpf_bad)
+		add_example(s, p, r, seed, idx);
+}
+
+static void print_cats(FILE *f, const char *title, const struct vf_cat *c, int n)
+{
+	if (!n)
+		return;
+	fprintf(f, "%s\n", title);
+	bool done[VF_NCATS] = {false};
+	for (int k = 0; k < n; k++) { /* by count, largest first */
+		int best = -1;
+		for (int i = 0; i < n; i++)
+			if (!done[i] && (best < 0 || c[i].count > c[best].count))
+				best = i;
+		done[best] = true;
+		fprintf(f, "  %6lu  %s\n", c[best].count, c[best].name);
+	}
+}
+
+void vf_stats_print(const struct vf_stats *s, FILE *f)
+{
+	static const char *names[VF_NCLASS] = {"both accept", "both reject",
+		"xbpf-only accept (POTENTIAL UNSOUNDNESS)", "kernel-only accept (precision gap)",
+		"xbpf_verify hung or crashed"};
+	fprintf(f, "vfuzz: %lu programs (%lu with a deliberate bug, %lu of those kernel-accepted)\n",
+		s->total, s->buggy, s->buggy_kernel_accept);
+	for (int c = 0; c < VF_NCLASS; c++)
+		fprintf(f, "  %-42s %6lu\n", names[c], s->cls[c]);
+	fprintf(f, "  xbpf-only accepts: %lu with a memory-safety kernel reason, %lu faulted at "
+		"run time, %lu uninit-stack (deliberate difference)\n",
+		s->xonly_safety, s->xonly_fault, s->xonly_uninit);
+	fprintf(f, "  kernel-only accepts: %lu where xbpf refused an uninitialised stack read "
+		"(deliberate difference)\n", s->konly_uninit);
+	fprintf(f, "  both-accepted programs that faulted at run time: %lu\n", s->accepted_fault);
+	fprintf(f, "  xbpf verifier hangs (no answer in 5 s): %lu, crashes: %lu\n", s->xbpf_hang,
+		s->xbpf_crash);
+	print_cats(f, "xbpf-only accepts by the kernel's reason:", s->kcats, s->nk);
+	print_cats(f, "kernel-only accepts by xbpf's reason:", s->xcats, s->nx);
+	for (int c = 0; c < VF_NCLASS; c++)
+		for (int i = 0; i < s->nexamples[c]; i++)
+			fprintf(f, "--- %s example %d: %s\n", names[c], i + 1, s->examples[c][i]);
+}
+
+void vf_stats_free(struct vf_stats *s)
+{
+	for (int c = 0; c < VF_NCLASS; c++)
+		for (int i = 0; i < s->nexamples[c]; i++)
+			free(s->examples[c][i]);
+	memset(s, 0, sizeof *s);
+}
