@@ -60,7 +60,9 @@ enum { P_DST = 1, P_SRC = 2, P_R0 = 4, P_ARGS = 8 };
 enum { OF_JUMP = 1, OF_COND = 2, OF_ENDS = 4, OF_PURE = 8, OF_NOPABLE = 16, OF_LDX = 32,
        OF_FUSE = 64 /* may start a fusion */, OF_XSRC = 128 /* ALU_X/JCOND_X */ };
 enum { OF2_HELPER = 1 /* call/callx */, OF2_CALL = 2 /* any call */,
-       OF2_RC = 4 /* always needs the run context */, OF2_MEM = 8 /* ldx/st/stx/atomic */ };
+       OF2_RC = 4 /* always needs the run context */, OF2_MEM = 8 /* ldx/st/stx/atomic */,
+       OF2_LOCAL = 16 /* local call */, OF2_LDDW = 32 };
+_Static_assert((JI_SAFE_MEM >> 6) == OF2_MEM, "mark_func() shifts JI_SAFE_MEM onto OF2_MEM");
 /* What a constant-tracking step learns: dst = imm, (u32)imm, src's value, (u32)src's. */
 enum { CK_NONE, CK_IMM, CK_IMM32, CK_SRC, CK_SRC32 };
 struct opfacts {
@@ -70,6 +72,11 @@ struct opfacts {
 	 * 1 << dst and 1 << src */
 	uint16_t ufix, dfix;
 	uint16_t udst, usrc, ddst, dsrc;
+	uint16_t kfix;            /* constants forgotten besides def: r0-r5 (helper), all */
+	uint16_t next_mark;       /* flags the next slot gets: JI_LEADER, JI_SKIP (lddw) */
+	uint8_t msize;            /* memory access: its size, else 0 */
+	uint8_t mbase_src;        /* memory access: the base is src (ldx), else dst */
+	uint8_t malign;           /* memory access: size - 1 when it must be aligned (atomic) */
 };
 static struct opfacts opf[XOP__COUNT];
 static pthread_once_t opf_once = PTHREAD_ONCE_INIT;
@@ -131,7 +138,9 @@ static struct opfacts op_facts(uint16_t op)
 			     (o.form == FORM_LDABS || o.form == FORM_LDIND ||
 			      o.form == FORM_CALL_KFUNC ? OF2_RC : 0) |
 			     (o.form == FORM_LDX || o.form == FORM_ST || o.form == FORM_STX ||
-			      o.form == FORM_ATOMIC ? OF2_MEM : 0));
+			      o.form == FORM_ATOMIC ? OF2_MEM : 0) |
+			     (o.form == FORM_CALL_LOCAL ? OF2_LOCAL : 0) |
+			     (op == XOP_LDDW ? OF2_LDDW : 0));
 	o.ck = op == XOP_MOV64_K || op == XOP_LDDW ? CK_IMM : op == XOP_MOV32_K ? CK_IMM32 :
 	       op == XOP_MOV64_X ? CK_SRC : op == XOP_MOV32_X ? CK_SRC32 : CK_NONE;
 	return o;
@@ -154,6 +163,12 @@ static void opf_init(void)
 		o->usrc = o->use & P_SRC && !local ? 0xffff : 0;
 		o->ddst = o->def & P_DST ? 0xffff : 0;
 		o->dsrc = o->def & P_SRC ? 0xffff : 0;
+		o->kfix = local ? 0xffff : o->flags2 & OF2_HELPER ? 0x3f : 0;
+		o->next_mark = (uint16_t)((o->flags & OF_ENDS ? JI_LEADER : 0) |
+					  (op == XOP_LDDW ? JI_SKIP : 0));
+		o->msize = o->flags2 & OF2_MEM ? (uint8_t)isa_mem_size((uint16_t)op) : 0;
+		o->mbase_src = o->form == FORM_LDX;
+		o->malign = o->form == FORM_ATOMIC ? (uint8_t)(o->msize - 1) : 0;
 	}
 }
 
@@ -186,50 +201,52 @@ static int callee_index(const struct jit_ctx *c, size_t i)
 	return lo < c->prog->func_cnt && c->prog->funcs[lo].start == t ? (int)lo : -1;
 }
 
-static void mark_safe_mem(struct jit_ctx *c, size_t i, uint8_t f);
 
-/* One pass over the valid instructions: jump targets and block leaders, lddw second
- * slots, stack accesses proven in bounds. */
+/* A stack access proven in bounds: r10 + off inside the frame (aligned for atomics).
+ * Computed without branches for every instruction (0 when not a memory access). */
+static inline uint16_t safe_mem(const struct vm_dinsn *d, const struct opfacts *o)
+{
+	unsigned base = o->mbase_src ? d->src : d->dst;
+	int32_t size = o->msize;
+	bool ok = (size != 0) & (base == 10) & (d->off >= -XBPF_STACK_SIZE) & (d->off <= -size) &
+		  ((d->off & o->malign) == 0);
+	return ok ? JI_SAFE_MEM : 0;
+}
+
+/* One pass over the functions' instructions (the validator made the functions cover
+ * the program, one after the other): the function of each, function entries, jump
+ * targets and block leaders, lddw second slots, stack accesses proven in bounds.
+ * Marks meant for no instruction go to the spare entry c->ins[n], cleared at the end. */
 static void scan(struct jit_ctx *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		const struct vm_dinsn *d = &c->code[i];
-		if (d->op == XOP_INVALID)
-			continue;
-		const struct opfacts *o = &opf[d->op];
-		if ((o->flags & OF_JUMP) && (size_t)d->off < c->n)
-			c->ins[d->off].flags |= JI_TARGET | JI_LEADER;
-		if ((o->flags & OF_ENDS) && i + 1 < c->n)
-			c->ins[i + 1].flags |= JI_LEADER;
-		if (d->op == XOP_LDDW && i + 1 < c->n)
-			c->ins[i + 1].flags |= JI_SKIP;
-		if (o->flags2 & OF2_MEM)
-			mark_safe_mem(c, i, o->form);
-	}
-}
-
-/* The function of every instruction; function entries are leaders. */
-static void mark_funcs_of(struct jit_ctx *c)
-{
 	const struct xbpf_prog *p = c->prog;
+	const struct vm_dinsn *code = c->code;
+	struct jit_insn *ins = c->ins;
+	size_t n = c->n;
 	for (unsigned f = 0; f < p->func_cnt; f++) {
-		for (uint32_t i = p->funcs[f].start; i < p->funcs[f].end && i < c->n; i++)
-			c->ins[i].func = (uint16_t)f;
-		if (p->funcs[f].start < c->n)
-			c->ins[p->funcs[f].start].flags |= JI_LEADER;
+		size_t end = p->funcs[f].end < n ? p->funcs[f].end : n;
+		if (p->funcs[f].start < n)
+			ins[p->funcs[f].start].flags |= JI_LEADER;
+		/* the next slot's marks are carried in a register and a non-jump marks its own
+		 * slot with nothing, so that no store feeds the next iteration's load */
+		uint16_t carry = 0;
+		for (size_t i = p->funcs[f].start; i < end; i++) {
+			const struct vm_dinsn *d = &code[i];
+			ins[i].func = (uint16_t)f;
+			if (d->op == XOP_INVALID) {
+				ins[i].flags |= carry;
+				carry = 0;
+				continue;
+			}
+			const struct opfacts *o = &opf[d->op];
+			bool jump = (o->flags & OF_JUMP) && (size_t)d->off < n;
+			ins[i].flags |= (uint16_t)(carry | safe_mem(d, o));
+			carry = o->next_mark;
+			ins[jump ? (size_t)d->off : i].flags |= jump ? JI_TARGET | JI_LEADER : 0;
+		}
+		ins[end].flags |= carry;
 	}
-}
-
-/* Block slot counts (after scan() marked the leaders). */
-static void count_slots(struct jit_ctx *c)
-{
-	size_t leader = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		if (c->ins[i].flags & JI_LEADER)
-			leader = i;
-		if (c->code[i].op != XOP_INVALID)
-			c->ins[leader].slots = (uint16_t)(c->ins[leader].slots + jit_slots(&c->code[i]));
-	}
+	ins[n] = (struct jit_insn){0};
 }
 
 /* Reachability and liveness work on blocks: a leader, or the instruction after one that
@@ -282,23 +299,45 @@ static bool ends_block(const struct jit_ctx *c, size_t i, const struct opfacts *
 	       (o->flags & OF_NOPABLE && (size_t)c->code[i].off != i + 1);
 }
 
-/* Split the valid code into blocks; blk_of[i] = block starting at i. Returns the count. */
-static size_t make_blocks(const struct jit_ctx *c, struct blk *bl, uint32_t *blk_of)
+/* Split the valid code into blocks (blk_of[i] = block starting at i), count the slots
+ * of each leader's straight-line block (budget billing: every valid instruction counts
+ * for the last leader before it), and note every valid instruction's registers
+ * (ud[i] = uses | defs << 16). Returns the block count. */
+static size_t make_blocks(struct jit_ctx *c, struct blk *bl, uint32_t *blk_of, uint32_t *ud)
 {
-	size_t nb = 0;
+	const struct vm_dinsn *code = c->code;
+	struct jit_insn *ins = c->ins;
+	size_t n = c->n, nb = 0, leader = 0;
+	unsigned slots = 0;
+	uint16_t gen = 0, kill = 0; /* of block b, kept here until it ends */
 	bool open = false;
 	struct blk *b = NULL;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct vm_dinsn *d = &c->code[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_dinsn *d = &code[i];
 		if (d->op == XOP_INVALID)
 			continue;
-		if (!open || (c->ins[i].flags & JI_LEADER)) {
+		bool lead = ins[i].flags & JI_LEADER;
+		if (lead) {
+			ins[leader].slots = (uint16_t)(ins[leader].slots + slots);
+			leader = i;
+			slots = 0;
+		}
+		slots += jit_slots(d);
+		if (!open || lead) {
+			if (b) {
+				b->gen = gen;
+				b->kill = kill;
+			}
 			b = &bl[nb];
 			*b = (struct blk){.first = (uint32_t)i, .callee = -2};
 			blk_of[i] = (uint32_t)nb++;
+			gen = kill = 0;
 			open = true;
 		}
 		const struct opfacts *o = &opf[d->op];
+		uint16_t use, def;
+		use_def(c, i, o, &use, &def);
+		ud[i] = use | (uint32_t)def << 16;
 		b->last = (uint32_t)i;
 		if (o->form == FORM_CALL_LOCAL) {
 			b->callee = (int16_t)callee_index(c, i);
@@ -306,13 +345,16 @@ static size_t make_blocks(const struct jit_ctx *c, struct blk *bl, uint32_t *blk
 			continue;
 		}
 		/* upward-exposed uses and definitions, forwards */
-		uint16_t use, def;
-		use_def(c, i, o, &use, &def);
-		b->gen |= use & (uint16_t)~b->kill;
-		b->kill |= def;
+		gen |= use & (uint16_t)~kill;
+		kill |= def;
 		if (ends_block(c, i, o))
 			open = false;
 	}
+	if (b) {
+		b->gen = gen;
+		b->kill = kill;
+	}
+	ins[leader].slots = (uint16_t)(ins[leader].slots + slots);
 	return nb;
 }
 
@@ -328,7 +370,7 @@ static int64_t block_at(const struct jit_ctx *c, const struct blk *bl, size_t nb
 
 /* Successor blocks, then reachability from every function entry: one forward sweep over
  * the blocks, then a depth-first walk from the targets of backward jumps that the sweep
- * had already passed; the instructions of reachable blocks get JI_REACH. */
+ * had already passed (live_outs() marks their instructions JI_REACH). */
 static void reach_blocks(struct jit_ctx *c, struct blk *bl, size_t nb, const uint32_t *blk_of,
 			 uint32_t *stack)
 {
@@ -370,11 +412,6 @@ static void reach_blocks(struct jit_ctx *c, struct blk *bl, size_t nb, const uin
 			}
 		}
 	}
-	for (size_t k = 0; k < nb; k++)
-		if (bl[k].reach)
-			for (uint32_t i = bl[k].first; i <= bl[k].last; i++)
-				if (c->code[i].op != XOP_INVALID)
-					c->ins[i].flags |= JI_REACH;
 }
 
 /* Fixpoint over the reachable blocks, backwards, and the functions' live-ins. */
@@ -408,23 +445,24 @@ static void blocks_fixpoint(const struct jit_ctx *c, struct blk *bl, size_t nb,
 	}
 }
 
-static bool pure_def(const struct jit_ctx *c, size_t i, uint8_t flags);
 
 /* Dead definitions and jumps to the next instruction (i reachable, live_out known). */
 static void mark_dead(struct jit_ctx *c, const struct opfacts *o, size_t i)
 {
 	const struct vm_dinsn *d = &c->code[i];
 	struct jit_insn *in = &c->ins[i];
-	if (!(in->live_out >> d->dst & 1) && pure_def(c, i, o->flags))
-		in->flags |= JI_SKIP;
-	if ((o->flags & OF_NOPABLE) && (size_t)d->off == i + 1)
-		in->flags |= JI_NOP;
+	/* without branches: which instructions these are does not follow a pattern */
+	bool pure = ((o->flags & OF_PURE) != 0) |
+		    (((o->flags & OF_LDX) != 0) & (!c->checks | ((in->flags & JI_SAFE_MEM) != 0)));
+	bool dead = !(in->live_out >> d->dst & 1) & pure;
+	bool nop = ((o->flags & OF_NOPABLE) != 0) & ((size_t)d->off == i + 1);
+	in->flags |= (uint16_t)((dead ? JI_SKIP : 0) | (nop ? JI_NOP : 0));
 }
 
-/* Every reachable instruction's live_out (and, on the way, its dead definition or jump
- * to the next instruction), one backward walk per reachable block. */
+/* Every reachable instruction's JI_REACH and live_out (and, on the way, its dead
+ * definition or jump to the next instruction), one backward walk per reachable block. */
 static void live_outs(struct jit_ctx *c, const struct blk *bl, size_t nb,
-		      const uint16_t *func_in)
+		      const uint16_t *func_in, const uint32_t *ud)
 {
 	for (size_t k = 0; k < nb; k++) {
 		if (!bl[k].reach)
@@ -436,9 +474,9 @@ static void live_outs(struct jit_ctx *c, const struct blk *bl, size_t nb,
 				continue;
 			const struct opfacts *o = &opf[d->op];
 			c->ins[i].live_out = live;
+			c->ins[i].flags |= JI_REACH;
 			mark_dead(c, o, i);
-			uint16_t use, def;
-			use_def(c, i, o, &use, &def);
+			uint16_t use = (uint16_t)ud[i], def = (uint16_t)(ud[i] >> 16);
 			if (o->form == FORM_CALL_LOCAL)
 				use = call_use(&bl[k], func_in);
 			live = (uint16_t)(use | (live & ~def));
@@ -448,7 +486,7 @@ static void live_outs(struct jit_ctx *c, const struct blk *bl, size_t nb,
 
 /* Reachability, then backward liveness to a fixpoint across functions, and main's
  * live-in. */
-static int reach_and_liveness(struct jit_ctx *c)
+static int reach_and_liveness(struct jit_ctx *c, uint32_t *ud)
 {
 	unsigned nf = c->prog->func_cnt;
 	uint16_t *func_in = calloc(nf + 1, sizeof *func_in);
@@ -458,10 +496,10 @@ static int reach_and_liveness(struct jit_ctx *c)
 	uint32_t *stack = jit_scratch_take(SCR_REACH, (c->n + 1) * sizeof *stack, &st_cap);
 	int err = func_in && bl && blk_of && stack ? 0 : -ENOMEM;
 	if (!err) {
-		size_t nb = make_blocks(c, bl, blk_of);
+		size_t nb = make_blocks(c, bl, blk_of, ud);
 		reach_blocks(c, bl, nb, blk_of, stack);
 		blocks_fixpoint(c, bl, nb, blk_of, func_in);
-		live_outs(c, bl, nb, func_in);
+		live_outs(c, bl, nb, func_in, ud);
 		int64_t k0 = block_at(c, bl, nb, blk_of, c->prog->funcs[0].start);
 		c->main_live_in = k0 >= 0 ? bl[k0].in : 0;
 		/* zeroing a register at entry counts as writing it (it must be saved) */
@@ -473,26 +511,8 @@ static int reach_and_liveness(struct jit_ctx *c)
 	jit_scratch_give(SCR_REACH, stack, st_cap);
 	return err;
 }
-/* An instruction whose only effect is writing dst (and cannot fault). */
-static bool pure_def(const struct jit_ctx *c, size_t i, uint8_t flags)
-{
-	if (flags & OF_PURE)
-		return true;
-	return (flags & OF_LDX) && (!c->checks || (c->ins[i].flags & JI_SAFE_MEM));
-}
-
-static void mark_safe_mem(struct jit_ctx *c, size_t i, uint8_t f)
-{
-	const struct vm_dinsn *d = &c->code[i];
-	if (f != FORM_LDX && f != FORM_ST && f != FORM_STX && f != FORM_ATOMIC)
-		return;
-	unsigned base = f == FORM_LDX ? d->src : d->dst, size = isa_mem_size(d->op);
-	if (base != 10 || d->off < -XBPF_STACK_SIZE || d->off > -(int32_t)size)
-		return;
-	if (f == FORM_ATOMIC && (d->off & (int32_t)(size - 1)))
-		return;
-	c->ins[i].flags |= JI_SAFE_MEM;
-}
+/* (mark_dead: an instruction whose only effect is writing dst, and cannot fault, is
+ * dead when dst is not live after it) */
 
 static void mark_fusions(struct jit_ctx *c, size_t i, uint8_t f, uint8_t flags)
 {
@@ -534,24 +554,25 @@ struct consts {
 
 /* What the forward pass knows of one reachable instruction. */
 struct node {
+	const struct vm_dinsn *d;
+	struct jit_insn *in;
 	const struct opfacts *o;
 	uint16_t use, def;
 };
 
-static void track_constant(struct jit_ctx *c, const struct node *x, size_t i, struct consts *k)
+static inline void track_constant(const struct node *x, struct consts *k)
 {
-	const struct vm_dinsn *d = &c->code[i];
-	struct jit_insn *in = &c->ins[i];
+	const struct vm_dinsn *d = x->d;
+	struct jit_insn *in = x->in;
 	const struct opfacts *o = x->o;
 	if ((o->flags & OF_XSRC) && (k->known >> d->src & 1) && d->src != 10) {
 		in->flags |= JI_SRC_CONST;
 		in->cval = k->val[d->src];
 	}
-	if (o->form == FORM_CALL_LOCAL) {
-		k->known = 0;
+	/* a local call forgets everything, a helper call r0-r5 */
+	k->known &= (uint16_t)~(x->def | o->kfix);
+	if (o->ck == CK_NONE)
 		return;
-	}
-	k->known &= (uint16_t)~(o->flags2 & OF2_HELPER ? 0x3f : x->def);
 	int64_t v;
 	switch (o->ck) {
 	case CK_IMM: v = d->imm; break;
@@ -567,70 +588,84 @@ static void track_constant(struct jit_ctx *c, const struct node *x, size_t i, st
 	k->val[d->dst] = v;
 }
 
-/* Program-wide facts gathered by mark_func() (kept out of struct jit_ctx while the
- * pass runs, so that stores to them do not force the pass to reload its arrays). */
+/* Program-wide facts gathered by mark_func() as unions of bits (no decisions per
+ * instruction), turned into struct jit_func facts when the function changes and at the
+ * end. */
 struct progfacts {
-	bool uses_r10, calls_local, func_values;
-	/* the facts of function f so far (functions are contiguous: flushed when f changes) */
+	uint16_t uses;             /* registers read anywhere (r10: the stack is used) */
+	uint8_t flags2;            /* OF2_* of the whole program */
+	bool func_values;
+	/* of function f so far (functions are contiguous) */
 	unsigned f;
 	uint16_t writes;
-	bool calls, needs_rc;
+	uint8_t fflags2;           /* OF2_* of its instructions */
+	uint8_t unsafe_mem;        /* OF2_MEM: it has a memory access not proven safe */
 };
 
 static void flush_func(struct jit_ctx *c, struct progfacts *pf)
 {
 	struct jit_func *fn = &c->fn[pf->f];
 	fn->writes |= pf->writes;
-	fn->calls |= pf->calls;
-	fn->needs_rc |= pf->needs_rc;
+	fn->calls |= (pf->fflags2 & OF2_CALL) != 0;
+	fn->needs_rc |= (pf->fflags2 & OF2_RC) || (c->checks && pf->unsafe_mem);
+	pf->flags2 |= pf->fflags2;
 	pf->writes = 0;
-	pf->calls = pf->needs_rc = false;
+	pf->fflags2 = pf->unsafe_mem = 0;
 }
 
-/* What function facts instruction i (reachable) contributes. */
-static void mark_func(struct jit_ctx *c, const struct node *x, size_t i, struct progfacts *pf)
+/* What function facts instruction x (reachable) contributes. */
+static inline void mark_func(struct jit_ctx *c, const struct node *x, struct progfacts *pf)
 {
-	const struct vm_dinsn *d = &c->code[i];
-	const struct opfacts *o = x->o;
-	uint16_t iflags = c->ins[i].flags;
-	if (__builtin_expect(c->ins[i].func != pf->f, 0)) {
+	uint16_t iflags = x->in->flags;
+	uint8_t f2 = x->o->flags2;
+	if (__builtin_expect(x->in->func != pf->f, 0)) {
 		flush_func(c, pf);
-		pf->f = c->ins[i].func;
+		pf->f = x->in->func;
 	}
-	pf->uses_r10 |= (x->use >> 10) & 1;
+	pf->uses |= x->use;
 	pf->writes |= iflags & JI_SKIP ? 0 : x->def;
-	if (iflags & (JI_FUSE_ZEXT3 | JI_FUSE_SEXT3)) /* writes the copy's dst */
-		pf->writes |= (uint16_t)(1u << c->code[i + 1].dst);
-	pf->calls |= (o->flags2 & OF2_CALL) != 0;
-	pf->needs_rc |= (o->flags2 & OF2_RC) ||
-			((o->flags2 & OF2_MEM) && c->checks && !(iflags & JI_SAFE_MEM));
-	pf->calls_local |= o->form == FORM_CALL_LOCAL;
-	pf->func_values |= d->op == XOP_LDDW && d->src == XBPF_PSEUDO_FUNC;
+	pf->fflags2 |= f2;
+	/* JI_SAFE_MEM (bit 9) shifted onto OF2_MEM (bit 3) */
+	pf->unsafe_mem |= (uint8_t)(f2 & ~(iflags >> 6) & OF2_MEM);
+	if (__builtin_expect(iflags & (JI_FUSE_ZEXT3 | JI_FUSE_SEXT3), 0))
+		pf->writes |= (uint16_t)(1u << x->d[1].dst); /* writes the copy's dst */
+	if (__builtin_expect(f2 & OF2_LDDW, 0))
+		pf->func_values |= x->d->src == XBPF_PSEUDO_FUNC;
 }
 
 /* Fusions, constants and function facts in one forward pass (a fusion only marks later
  * instructions, so each instruction's flags are final when its facts are taken).
  * Constants are known inside blocks only: leaders forget them. */
-static void mark_forward(struct jit_ctx *c)
+static void mark_forward(struct jit_ctx *c, const uint32_t *ud)
 {
 	struct consts k = {0};
 	struct progfacts pf = {0};
-	for (size_t i = 0; i < c->n; i++) {
-		const struct vm_dinsn *d = &c->code[i];
-		if (c->ins[i].flags & JI_LEADER)
+	const struct vm_dinsn *code = c->code;
+	struct jit_insn *ins = c->ins;
+	size_t n = c->n;
+	for (size_t i = 0; i < n; i++) {
+		struct node x = {&code[i], &ins[i], NULL, 0, 0};
+		if (x.in->flags & JI_LEADER)
 			k.known = 0;
-		if (d->op == XOP_INVALID || !(c->ins[i].flags & JI_REACH))
+		if (x.d->op == XOP_INVALID || !(x.in->flags & JI_REACH))
 			continue;
-		struct node x = {&opf[d->op], 0, 0};
-		if (i + 1 < c->n)
+		x.o = &opf[x.d->op];
+		/* a cheap superset of the fusion patterns first (without branches: which
+		 * instructions may start one does not follow a pattern) */
+		const struct vm_dinsn *e = &code[i + 1 < n ? i + 1 : i];
+		bool cand = ((x.o->flags & OF_FUSE) != 0) &
+			    ((x.d->imm == 32) | ((size_t)x.d->off == i + 2) |
+			     (e->op == XOP_ADD64_X) | (e->op == XOP_ADD64_K));
+		if (cand && i + 1 < n)
 			mark_fusions(c, i, x.o->form, x.o->flags);
-		use_def(c, i, x.o, &x.use, &x.def);
-		track_constant(c, &x, i, &k);
-		mark_func(c, &x, i, &pf);
+		x.use = (uint16_t)ud[i];
+		x.def = (uint16_t)(ud[i] >> 16);
+		track_constant(&x, &k);
+		mark_func(c, &x, &pf);
 	}
 	flush_func(c, &pf);
-	c->uses_r10 = pf.uses_r10;
-	c->has_calls_local = pf.calls_local;
+	c->uses_r10 = pf.uses >> 10 & 1;
+	c->has_calls_local = (pf.flags2 & OF2_LOCAL) != 0;
 	c->has_func_values = pf.func_values;
 	c->body0_needs_rc = c->has_calls_local || c->has_func_values;
 	for (unsigned f = 0; f < c->prog->func_cnt; f++)
@@ -640,11 +675,12 @@ static void mark_forward(struct jit_ctx *c)
 int jit_analyse(struct jit_ctx *c)
 {
 	pthread_once(&opf_once, opf_init);
-	mark_funcs_of(c);
 	scan(c);
-	count_slots(c);
-	int err = reach_and_liveness(c);
+	size_t ud_cap;
+	uint32_t *ud = jit_scratch_take(SCR_NODES, (c->n + 1) * sizeof *ud, &ud_cap);
+	int err = ud ? reach_and_liveness(c, ud) : -ENOMEM;
 	if (!err)
-		mark_forward(c);
+		mark_forward(c, ud);
+	jit_scratch_give(SCR_NODES, ud, ud_cap);
 	return err;
 }

@@ -38,7 +38,7 @@ static const char *cold_names[JC__COUNT] = {"fault/stop", "budget exhausted", "t
 					   "misaligned"};
 static const char *global_names[JG__COUNT] = {"budget jump", "memory check (read)",
 					     "memory check (write)", "runtime error",
-					     "unwind", "callback entry"};
+					     "unwind", "callback entry", "memory fault"};
 
 static void header(FILE *out, const struct xbpf_prog *prog, const struct mark *m)
 {

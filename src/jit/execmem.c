@@ -8,10 +8,14 @@
  * page) while they are RW, then seals them RX. Freeing an image turns its pages back to RW
  * before they return to the pool; they are written in full again before the next seal.
  *
- * The pool is a list of chunks of POOL_PAGES pages, each mapped once, populated (no page
- * fault per compile) and tracked by a bitmap of pages in use. Images larger than
+ * The pool is a list of chunks of POOL_PAGES pages, each mapped once (not populated: a
+ * page costs memory and one page fault the first time an image uses it, never again when
+ * it is reused) and tracked by a bitmap of pages in use. Images larger than
  * POOL_MAX_PAGES get a mapping of their own. A chunk that becomes empty is unmapped unless
  * it is the only empty one (so that a load/free cycle does not map and unmap each time).
+ *
+ * A pthread_atfork() handler holds pool_lock across fork(), so a child forked while another
+ * thread was inside the pool starts with the lock free.
  *
  * Module prefix: jit_exec_ (hidden).
  */
@@ -39,6 +43,24 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct chunk *chunks;
 static size_t nchunks, chunks_cap;
 static size_t page_size;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* fork() while another thread holds pool_lock would leave the child's copy locked forever:
+ * take the lock around fork() so that both sides start with it free and the pool coherent. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&pool_lock);
+}
+
+static void fork_release(void)
+{
+	pthread_mutex_unlock(&pool_lock);
+}
+
+static void install_atfork(void)
+{
+	pthread_atfork(fork_prepare, fork_release, fork_release);
+}
 
 static bool page_used(const struct chunk *ch, unsigned p)
 {
@@ -85,7 +107,7 @@ static struct chunk *add_chunk(void)
 		chunks_cap = cap;
 	}
 	void *base = mmap(NULL, POOL_PAGES * page_size, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
 		return NULL;
 	struct chunk *ch = &chunks[nchunks++];
@@ -114,6 +136,7 @@ static void *pool_take(unsigned cnt)
 
 void *jit_exec_alloc(size_t len, size_t *size)
 {
+	pthread_once(&atfork_once, install_atfork);
 	pthread_mutex_lock(&pool_lock);
 	if (!page_size)
 		page_size = (size_t)sysconf(_SC_PAGESIZE);

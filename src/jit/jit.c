@@ -24,20 +24,6 @@
 
 /* ---- labels ------------------------------------------------------------------------- */
 
-uint32_t jit_lbl_insn(const struct jit_ctx *c, int body, size_t pc)
-{
-	(void)body;
-	return (uint32_t)pc;
-}
-uint32_t jit_lbl_func(const struct jit_ctx *c, int body, unsigned f)
-{
-	(void)body;
-	return (uint32_t)c->n + f;
-}
-uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g)
-{
-	return (uint32_t)c->n + c->prog->func_cnt + g;
-}
 uint32_t jit_lbl_cold(struct jit_ctx *c, int body, size_t pc, enum jit_cold_kind kind)
 {
 	(void)body;
@@ -253,6 +239,9 @@ struct relax {
 	size_t cnt[2];
 	int64_t *saved[2];     /* saved[s][k]: bytes saved by the first k sites of stream s */
 	struct jit_label *tgt[2]; /* tgt[s][k]: the target label of site k of stream s */
+	uint32_t *calls;       /* calls (fixed size, not relaxed): site index, then the
+				* number of relaxed sites of its stream before it */
+	size_t ncalls;
 	void *block;           /* one scratch block holding the arrays above */
 	size_t block_cap;
 	int64_t hot_len;       /* relaxed hot length */
@@ -314,15 +303,31 @@ static unsigned relax_sites(struct jit_ctx *c, struct relax *r)
 	return sweeps;
 }
 
-/* Copy stream st into out, re-encoding its sites. */
-static int assemble_stream(struct jit_ctx *c, const struct relax *r, int st, uint8_t *out)
+/* Copy the n bytes at src to dst; the code between two sites is mostly a few bytes, so
+ * up to 16 go as one fixed-size copy when both sides have 16 bytes of room (the bytes
+ * copied past n are overwritten by what is written next: a site, the next piece, the
+ * cold stream or the int3 fill of install()). */
+static inline void copy_piece(uint8_t *dst, const uint8_t *dst_end, const uint8_t *src,
+			      const uint8_t *src_end, size_t n)
+{
+	if (n <= 16 && dst_end - dst >= 16 && src_end - src >= 16)
+		memcpy(dst, src, 16);
+	else
+		memcpy(dst, src, n);
+}
+
+/* Copy stream st into out (out_end: the end of the writable memory), re-encoding its
+ * sites. */
+static int assemble_stream(struct jit_ctx *c, const struct relax *r, int st, uint8_t *out,
+			   const uint8_t *out_end)
 {
 	const struct jit_buf *b = st ? &c->cold : &c->hot;
+	const uint8_t *src_end = b->p + b->cap;
 	size_t from = 0;
 	uint8_t *o = out;
 	for (size_t k = 0; k < r->cnt[st]; k++) {
 		const struct jit_site *s = &c->sites[r->idx[st][k]];
-		memcpy(o, b->p + from, s->off - from);
+		copy_piece(o, out_end, b->p + from, src_end, s->off - from);
 		o += s->off - from;
 		unsigned size = r->size[s->kind][s->shrt];
 		int64_t t = label_at(r, &r->tgt[st][k]);
@@ -350,7 +355,8 @@ static int relax_init(const struct jit_ctx *c, struct relax *r)
 	memset(r, 0, sizeof *r);
 	size_t m = c->nsites + 1;
 	size_t per = sizeof *r->saved[0] + sizeof *r->tgt[0] + sizeof *r->idx[0];
-	uint8_t *p = jit_scratch_take(SCR_RELAX, 2 * m * per, &r->block_cap);
+	uint8_t *p = jit_scratch_take(SCR_RELAX, 2 * m * (per + sizeof *r->calls),
+				      &r->block_cap);
 	if (!p)
 		return -ENOMEM;
 	r->block = p;
@@ -361,8 +367,14 @@ static int relax_init(const struct jit_ctx *c, struct relax *r)
 		r->tgt[st] = (struct jit_label *)(void *)p;
 	for (int st = 0; st < 2; st++, p += m * sizeof *r->idx[0])
 		r->idx[st] = (uint32_t *)(void *)p;
+	r->calls = (uint32_t *)(void *)p;
 	for (size_t i = 0; i < c->nsites; i++) {
 		int st = c->sites[i].cold;
+		if (c->sites[i].kind == JS_CALL) {
+			r->calls[2 * r->ncalls] = (uint32_t)i;
+			r->calls[2 * r->ncalls++ + 1] = (uint32_t)r->cnt[st];
+			continue;
+		}
 		r->tgt[st][r->cnt[st]] = c->cur.l[c->sites[i].lbl];
 		r->idx[st][r->cnt[st]++] = (uint32_t)i;
 	}
@@ -372,6 +384,25 @@ static int relax_init(const struct jit_ctx *c, struct relax *r)
 		for (int sh = 0; sh < 2; sh++)
 			r->size[k][sh] = (uint8_t)jit_arch_site_size((enum jit_site_kind)k, sh);
 	r->hot_len = (int64_t)c->hot.len;
+	return 0;
+}
+
+/* Fill in the calls' displacements once both streams are in place at mem (a call has one
+ * size, so it takes no part in relaxation: its position follows from the relaxed sites
+ * before it). */
+static int patch_calls(struct jit_ctx *c, const struct relax *r, uint8_t *mem)
+{
+	unsigned size = r->size[JS_CALL][0];
+	for (size_t j = 0; j < r->ncalls; j++) {
+		const struct jit_site *s = &c->sites[r->calls[2 * j]];
+		int64_t at = relax_pos(r, s->cold, s->off, r->calls[2 * j + 1]);
+		int64_t t = label_at(r, &c->cur.l[s->lbl]);
+		if (t < 0) {
+			jit_fail(c, -EFAULT, "JIT: call to an unbound label %u", s->lbl);
+			return c->err;
+		}
+		jit_arch_site_encode(mem + at, JS_CALL, 0, 0, (int32_t)(t - (at + size)));
+	}
 	return 0;
 }
 
@@ -386,7 +417,8 @@ static void *install(struct jit_ctx *c, const struct relax *r, size_t *size, uin
 	*sys_ns = wall_ns() - t0;
 	if (!mem)
 		return NULL;
-	if (assemble_stream(c, r, 0, mem) || assemble_stream(c, r, 1, mem + hot)) {
+	if (assemble_stream(c, r, 0, mem, mem + map) ||
+	    assemble_stream(c, r, 1, mem + hot, mem + map) || patch_calls(c, r, mem)) {
 		jit_exec_free(mem, map);
 		return NULL;
 	}
@@ -604,6 +636,37 @@ int vm_jit_call(struct xbpf_run_ctx *rc, uint64_t fn, const uint64_t args[5], ui
 }
 
 /* ---- runtime errors ------------------------------------------------------------------------ */
+
+/* The instruction of body `im` whose code holds image offset `off`: the bound
+ * instruction label furthest into the image before it (the last one on a tie: skipped
+ * instructions share the position of the next one). Runs only on a fault. */
+static uint32_t pc_at(const struct jit_image *im, int64_t off)
+{
+	uint32_t pc = 0;
+	int64_t best = -1;
+	for (size_t i = 0; i < im->n; i++) {
+		int64_t p = jit_image_label(im, (uint32_t)i);
+		if (p >= 0 && p < off && p >= best) {
+			best = p;
+			pc = (uint32_t)i;
+		}
+	}
+	return pc;
+}
+
+void jit_rt_fault(struct xbpf_run_ctx *rc, uint64_t ret, uint32_t kind, uint64_t addr)
+{
+	const struct jit_image *im = rc->prog->jit_priv;
+	uint8_t *at = (uint8_t *)(uintptr_t)ret;
+	if (im && !(at > (uint8_t *)im->mem && at <= (uint8_t *)im->mem + im->size))
+		im = im->budget;
+	if (!im || !(at > (uint8_t *)im->mem && at <= (uint8_t *)im->mem + im->size)) {
+		vm_error(rc, EFAULT, "JIT: memory fault at an unknown place (0x%llx)",
+			 (unsigned long long)ret);
+		return;
+	}
+	jit_rt_error(rc, pc_at(im, at - (uint8_t *)im->mem), kind, addr);
+}
 
 void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind, uint64_t addr)
 {

@@ -82,13 +82,15 @@ enum jit_global_label {
 	JG_ERROR,         /* common runtime-error path: esi = pc, edx = kind, r11 = addr */
 	JG_UNWIND,        /* leave the run: rsp = rc->jit_sp; ret */
 	JG_NESTED,        /* C-ABI entry for callbacks (vm_jit_call) */
+	JG_FAULT,         /* a failed memory check: rsi = its call's return address, edx =
+			   * kind, r11 = addr (bound only when a check routine is emitted) */
 	JG__COUNT,
 };
 
 /* One label; the three facts are read together, so they sit together. */
 struct jit_label {
 	int32_t pos;       /* position in its stream, -1 unbound */
-	uint32_t sites;    /* fix-up sites of its stream before it (for relaxation) */
+	uint32_t sites;    /* relaxed sites (not calls) of its stream before it */
 	uint8_t cold;      /* 1: position is in the cold stream */
 };
 struct jit_labels {
@@ -114,7 +116,7 @@ struct jit_ctx {
 	struct xbpf_prog *prog;
 	const struct vm_dinsn *code;
 	size_t n;                  /* instruction slots */
-	struct jit_insn *ins;      /* n entries */
+	struct jit_insn *ins;      /* n entries, and a spare one (zero) after them */
 	struct jit_func *fn;       /* prog->func_cnt entries */
 	bool checks;               /* runtime memory checks (no XBPF_PROG_F_NO_CHECKS) */
 	bool blind;                /* constant blinding (XBPF_PROG_F_JIT_BLIND) */
@@ -136,20 +138,33 @@ struct jit_ctx {
 	size_t ins_cap, labels_cap, cold_blk_cap, cold_pc_cap; /* scratch sizes (bytes) */
 	struct jit_site *sites;
 	size_t nsites, sites_cap;
-	uint32_t stream_sites[2]; /* sites so far per stream (0 hot, 1 cold) */
+	uint32_t stream_sites[2]; /* relaxed sites so far per stream (0 hot, 1 cold) */
+	bool used_check[2];        /* the read / write check routine is called */
 	int err;                   /* first compile error (-errno) */
 	char *log;
 	size_t log_size;
 };
 
 /* Labels (`body` must be c->body: a compile emits one body) */
-JIT_HIDDEN uint32_t jit_lbl_insn(const struct jit_ctx *c, int body, size_t pc);
-JIT_HIDDEN uint32_t jit_lbl_func(const struct jit_ctx *c, int body, unsigned f);
+static inline uint32_t jit_lbl_insn(const struct jit_ctx *c, int body, size_t pc)
+{
+	(void)c;
+	(void)body;
+	return (uint32_t)pc;
+}
+static inline uint32_t jit_lbl_func(const struct jit_ctx *c, int body, unsigned f)
+{
+	(void)body;
+	return (uint32_t)c->n + f;
+}
 /* Cold stubs of an instruction, by kind (allocated on first use, unbound until bound) */
 enum jit_cold_kind { JC_FAULT, JC_BUDGET, JC_TAKEN, JC_ALIGN, JC__COUNT };
 JIT_HIDDEN uint32_t jit_lbl_cold(struct jit_ctx *c, int body, size_t pc,
 				 enum jit_cold_kind kind);
-JIT_HIDDEN uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g);
+static inline uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g)
+{
+	return (uint32_t)c->n + c->prog->func_cnt + g;
+}
 /* Bind `lbl` to the current position of the current stream. */
 static inline void jit_bind(struct jit_ctx *c, uint32_t lbl)
 {
@@ -171,7 +186,7 @@ static inline void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t 
 	bool cold = c->out == &c->cold;
 	c->sites[c->nsites++] = (struct jit_site){(uint32_t)c->out->len, lbl, cold, (uint8_t)kind,
 						  cc, 0};
-	c->stream_sites[cold]++;
+	c->stream_sites[cold] += kind != JS_CALL; /* calls are not relaxed: not counted */
 }
 /* Switch streams. */
 static inline void jit_to_cold(struct jit_ctx *c) { c->out = &c->cold; }
@@ -253,6 +268,10 @@ enum jit_rt_kind {
 };
 /* Record the runtime error `kind` (enum jit_rt_kind | size << 8) of instruction pc. */
 JIT_HIDDEN void jit_rt_error(struct xbpf_run_ctx *rc, uint32_t pc, uint32_t kind,
+			     uint64_t addr);
+/* The same for a failed memory check, whose instruction is found from `ret`, the return
+ * address of the check routine's call (no per-access stub: see lower.c). */
+JIT_HIDDEN void jit_rt_fault(struct xbpf_run_ctx *rc, uint64_t ret, uint32_t kind,
 			     uint64_t addr);
 
 /* ---- compiled program (prog->jit_priv) ---------------------------------------------- */

@@ -286,8 +286,9 @@ static void back_mem(struct walk *w, const struct xbpf_insn *in, uint16_t op,
 	}
 	if (!(w->bt.slots[f] & t))
 		return;
-	if (!var && size == 8 && lo % 8 == 0)
-		w->bt.slots[f] &= ~t;  /* overwritten whole */
+	if (!var)  /* any store into a slot ends its spill (check_mem.c stack_mark): only
+		    * what this store puts there (a narrow spill: its register) is read later */
+		w->bt.slots[f] &= ~t;
 	if (form == FORM_STX)
 		*regs |= sbit;
 	return;

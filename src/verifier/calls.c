@@ -95,6 +95,53 @@ bad:
 			  "R%u does not point to a readonly map'", regno);
 }
 
+/* Array maps whose lookup with an in-range key cannot fail. */
+static bool elide_null_ok(struct vrf_env *env, int32_t mapi)
+{
+	const struct xbpf_verify_map *m = &env->opts->maps[mapi];
+	if (m->type != XBPF_MAP_TYPE_ARRAY && m->type != XBPF_MAP_TYPE_PERCPU_ARRAY)
+		return false;
+	for (unsigned i = 0; i < env->opts->map_cnt; i++)
+		if (env->opts->maps[i].inner == mapi)
+			return false;  /* a template: the real inner maps may be smaller */
+	return true;
+}
+
+/* The key of bpf_map_lookup_elem on an array map, when the stack bytes it points to hold
+ * a known constant (as the kernel: zero bytes, or a scalar spilled with exactly the key's
+ * width) -> env->call_key and its slot; otherwise call_key stays -1. */
+static void const_key(struct vrf_env *env, struct vrf_state *st, const struct vrf_reg *r,
+		      uint32_t ks)
+{
+	if (r->type != VT_STACK || !sc_is_const(&r->v) || ks == 0 || ks > 8)
+		return;
+	int64_t lo = (int64_t)r->off + (int64_t)r->v.t.value;
+	if (lo < -XBPF_STACK_SIZE || lo + ks > 0)
+		return;
+	const struct vrf_frame *f = st->frames[r->frame];
+	int s = (int)((-lo - 1) / 8), idx = (int)((lo + XBPF_STACK_SIZE) % 8);
+	if (s >= f->nslots || idx + ks > 8)
+		return;
+	const struct vrf_slot *sl = &f->slots[s];
+	uint32_t n = 0;
+	while (n < ks && sl->kind[idx + n] == SB_ZERO)
+		n++;
+	if (n == ks) {
+		env->call_key = 0;
+		return;  /* zero bytes are compared exactly when pruning: nothing to mark */
+	}
+	if (idx || sl->kind[0] != SB_SPILL || sl->spill.type != VT_SCALAR ||
+	    !sc_is_const(&sl->spill.v))
+		return;
+	for (n = 0; n < 8 && sl->kind[n] == SB_SPILL; n++)
+		;
+	if (n != ks || sl->spill.v.t.value > INT64_MAX)
+		return;
+	env->call_key = (int64_t)sl->spill.v.t.value;
+	env->call_key_frame = r->frame;
+	env->call_key_slot = s;
+}
+
 static int check_arg(struct vrf_env *env, struct vrf_state *st, const struct xbpf_helper_proto *p,
 		     int a, const char *name)
 {
@@ -117,10 +164,15 @@ static int check_arg(struct vrf_env *env, struct vrf_state *st, const struct xbp
 		if (mapi < 0)
 			return vrf_reject(env, st, -EACCES, "the map argument must come first",
 					  "invalid map_ptr to access map->key");
-		return vrf_check_helper_mem(env, st, regno, t == XBPF_ARG_PTR_TO_MAP_KEY ?
-					    env->opts->maps[mapi].key_size :
-					    env->opts->maps[mapi].value_size,
-					    t == XBPF_ARG_PTR_TO_UNINIT_MAP_VALUE, false);
+		if ((err = vrf_check_helper_mem(env, st, regno, t == XBPF_ARG_PTR_TO_MAP_KEY ?
+						env->opts->maps[mapi].key_size :
+						env->opts->maps[mapi].value_size,
+						t == XBPF_ARG_PTR_TO_UNINIT_MAP_VALUE, false)))
+			return err;
+		if (t == XBPF_ARG_PTR_TO_MAP_KEY && p->ret == XBPF_RET_PTR_TO_MAP_VALUE_OR_NULL &&
+		    env->insns[env->pc].imm == 1 && elide_null_ok(env, mapi))
+			const_key(env, st, r, env->opts->maps[mapi].key_size);
+		return 0;
 	case XBPF_ARG_PTR_TO_MEM: case XBPF_ARG_PTR_TO_MEM_OR_NULL: case XBPF_ARG_PTR_TO_UNINIT_MEM:
 		if (a == 4 || (p->args[a + 1] != XBPF_ARG_CONST_SIZE &&
 			       p->args[a + 1] != XBPF_ARG_CONST_SIZE_OR_ZERO))
@@ -269,6 +321,17 @@ static int set_return(struct vrf_env *env, struct vrf_state *st,
 	r0->v = sc_const(0);
 	r0->id = vrf_new_id(env);
 	r0->maybe_null = p->ret != XBPF_RET_PTR_TO_MAP_VALUE && p->ret != XBPF_RET_PTR_TO_BTF_ID;
+	if (r0->maybe_null && r0->type == VT_MAP_VALUE && env->call_key >= 0 && m &&
+	    (uint64_t)env->call_key < m->max_entries) {
+		/* an array lookup with a key known in range cannot fail: the key's value
+		 * must stay what it is in the states that prune this path */
+		r0->maybe_null = 0;
+		if (env->call_key_slot >= 0) {
+			struct vrf_bt need = {0};
+			need.slots[env->call_key_frame] = 1ull << env->call_key_slot;
+			vrf_precise(env, st, &need);
+		}
+	}
 	if (p->flags & XBPF_HELPER_F_ACQUIRES_REF || p->ret == XBPF_RET_PTR_TO_RINGBUF_MEM_OR_NULL)
 		return vrf_ref_acquire(env, st, &r0->ref);
 	return 0;
@@ -424,6 +487,8 @@ int vrf_check_helper(struct vrf_env *env, struct vrf_state *st)
 	env->call_map = -1;
 	env->call_alloc_size = 0;
 	env->call_func = UINT32_MAX;
+	env->call_key = -1;
+	env->call_key_slot = -1;
 	for (int a = 0; a < 5 && p->args[a] != XBPF_ARG_DONTCARE; a++)
 		if ((err = check_arg(env, st, p, a, name)))
 			return err;

@@ -361,6 +361,21 @@ int vrf_check_load(struct vrf_env *env, struct vrf_state *st)
 	return 0;
 }
 
+/* A whole scalar saved to a fixed stack slot is a copy of its register (as the kernel):
+ * give the register an id first, so that bounds a jump later learns on either reach the
+ * other (check.c refine_scalars; the jump's history records the slot for backtracking). */
+static void link_spill(struct vrf_env *env, struct vrf_state *st, const struct xbpf_insn *in,
+		       unsigned size)
+{
+	struct vrf_reg *src = vrf_reg(st, in->src_reg);
+	const struct vrf_reg *dst = vrf_reg(st, in->dst_reg);
+	if (size != 8 || src->type != VT_SCALAR || src->id || sc_is_const(&src->v) ||
+	    dst->type != VT_STACK || !sc_is_const(&dst->v) ||
+	    ((int64_t)dst->off + in->off + (int64_t)dst->v.t.value) % 8)
+		return;
+	src->id = vrf_new_id(env);
+}
+
 int vrf_check_store(struct vrf_env *env, struct vrf_state *st)
 {
 	const struct xbpf_insn *in = &env->insns[env->pc];
@@ -372,6 +387,7 @@ int vrf_check_store(struct vrf_env *env, struct vrf_state *st)
 	if (isa_table[env->op].form == FORM_STX) {
 		if ((err = vrf_check_read(env, st, in->src_reg)))
 			return err;
+		link_spill(env, st, in, size);
 		val = *vrf_reg(st, in->src_reg);
 		if (size < 8 && val.type == VT_SCALAR) {
 			val.v = sc_trunc(val.v, size);

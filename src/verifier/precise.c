@@ -146,6 +146,16 @@ static uint64_t helper_reads(struct vrf_env *env, int32_t id, const int32_t *fp)
 	return m;
 }
 
+/* Slots a map key at fp value v may occupy (calls.c reads one slot's value). */
+static uint64_t key_slots(int32_t v)
+{
+	if (v == FP_NS)
+		return 0;
+	if (!fp_known(v) || v < -XBPF_STACK_SIZE || v >= 0)
+		return ALL_SLOTS;
+	return 1ull << ((-(int64_t)v - 1) / 8);
+}
+
 /* Demand before insn i, given the demand after it. */
 static void transfer(struct vrf_env *env, size_t i, const int32_t *fp, struct dem *d)
 {
@@ -188,6 +198,8 @@ static void transfer(struct vrf_env *env, size_t i, const int32_t *fp, struct de
 		d->regs &= (uint16_t)~0x3f;
 		d->regs |= checked_args(env, in->imm);
 		d->live |= helper_reads(env, in->imm, fp);
+		if (in->imm == 1)  /* map_lookup_elem: an array key's value decides NULL */
+			d->slots |= key_slots(fp[2]);
 		if (vrf_helper_has_callback(env, in->imm)) {
 			d->live = ALL_SLOTS; /* the callback may read any of them */
 			if (env->cb_precise)

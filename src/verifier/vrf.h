@@ -202,6 +202,8 @@ struct vrf_env {
 	int32_t call_map;          /* map of the CONST_MAP_PTR argument */
 	uint64_t call_alloc_size;
 	uint32_t call_func;        /* callback target of a PTR_TO_FUNC argument (UINT32_MAX none) */
+	int64_t call_key;          /* array lookup: the key's known value (-1 unknown) */
+	int call_key_frame, call_key_slot; /* the stack slot holding it */
 	bool noreturn_checked;
 };
 

@@ -552,6 +552,25 @@ static void test_budget_and_faults(void)
 	T_CONTAINS(o.log, "insn 1 (stxw [%r2+8], %r2): out-of-bounds write of 4 bytes at 0x8");
 	compare_text("mov %r2, 1\nlock add [%r1+1], %r2\nexit\n", 0, &o);
 	T_CONTAINS(o.log, "misaligned atomic access");
+	/* a failed check names its instruction (found from the check's return address):
+	 * after dead and fused instructions, after other checked accesses, in a subfunction,
+	 * with and without a budget (both bodies), reads and writes */
+	const char *faults[] = {
+		"mov %r3, 5\nmov %r3, 6\nlsh %r1, 32\nrsh %r1, 32\nldxb %r4, [%r1+0]\n"
+		"mov %r0, %r4\nexit\n",
+		"mov %r2, %r1\nldxw %r0, [%r2+0]\nldxw %r0, [%r2+4]\nldxdw %r0, [%r2+4096]\n"
+		"exit\n",
+		"mov %r0, 0\ncall local f\nexit\nf:\nmov %r1, 0\nmov %r2, 1\n"
+		"jeq %r2, 1, +1\nmov %r2, 2\nstxh [%r1+2], %r2\nexit\n",
+		"mov %r6, 3\nl:\nsub %r6, 1\nldxb %r0, [%r10-1]\njne %r6, 0, l\n"
+		"stxb [%r6+0], %r0\nexit\n",
+	};
+	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++) {
+		for (uint64_t b = 0; b < 3; b++) {
+			compare_text(faults[i], b * 100, &o);
+			T_EQ(o.err, -EFAULT);
+		}
+	}
 }
 
 struct thr {

@@ -18,13 +18,16 @@
 #include "t.h"
 #include "xbpf/xbpf.h"
 
-/* map 0: 8-byte values, map 1: 1-byte values, map 2: 16-byte values (arrays, 1 entry) */
+/* map 0: 8-byte values, map 1: 1-byte values, map 2: 16-byte values (arrays, 1 entry),
+ * map 3: a hash (8-byte values, 4 entries) */
 static const struct xbpf_verify_map maps[] = {
 	{XBPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, -1, NULL, "v8"},
 	{XBPF_MAP_TYPE_ARRAY, 4, 1, 1, 0, -1, NULL, "v1"},
 	{XBPF_MAP_TYPE_ARRAY, 4, 16, 1, 0, -1, NULL, "v16"},
+	{XBPF_MAP_TYPE_HASH, 4, 8, 4, 0, -1, NULL, "h8"},
 };
-static int kfd[3] = {-1, -1, -1};
+#define NMAPS (sizeof maps / sizeof maps[0])
+static int kfd[NMAPS] = {-1, -1, -1, -1};
 static int kernel_ok = -1; /* -1 not tried, 0 unavailable, 1 available */
 
 static struct xbpf_verify_result res;
@@ -39,10 +42,10 @@ static bool kernel_available(void)
 	if (kernel_ok >= 0)
 		return kernel_ok;
 	kernel_ok = 1;
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < NMAPS; i++) {
 		union bpf_attr a;
 		memset(&a, 0, sizeof a);
-		a.map_type = BPF_MAP_TYPE_ARRAY;
+		a.map_type = maps[i].type;
 		a.key_size = maps[i].key_size;
 		a.value_size = maps[i].value_size;
 		a.max_entries = maps[i].max_entries;
@@ -96,7 +99,7 @@ static void check(const char *name, const char *text, uint32_t type, bool accept
 		T_CHECK(!"assembly failed");
 		return;
 	}
-	struct xbpf_verify_opts o = {.sz = sizeof o, .prog_type = type, .maps = maps, .map_cnt = 3};
+	struct xbpf_verify_opts o = {.sz = sizeof o, .prog_type = type, .maps = maps, .map_cnt = NMAPS};
 	int v = xbpf_verify(p, n, &o, &res);
 	if ((v == 0) != accept)
 		fprintf(stderr, "%s: xbpf %s: %s\n", name, v ? "rejects" : "accepts", res.message);
@@ -223,6 +226,86 @@ static void test_helper_size(void)
 	check("helper_size_ok", text, SOCK, true, true);
 }
 
+/* A bound learned on a register reaches its spilled copy (both share an id). */
+static void test_spill_linked(void)
+{
+	const char *fmt = "r6 = r1\n" LOOKUP(2) "r1 = *(u32 *)(r6 + 8)\n*(u64 *)(r10 - 16) = r1\n"
+		"if r1 > %d goto out\nr2 = *(u64 *)(r10 - 16)\nr0 += r2\nr4 = *(u8 *)(r0 + 0)\n" OUT;
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 15);
+	check("spill_linked_ok", text, SOCK, true, true);
+	snprintf(text, sizeof text, fmt, 16);
+	check("spill_linked", text, SOCK, false, true);
+	/* the jump on the spilled copy (filled into r3) bounds r1 too */
+	check("spill_linked_fill_ok", "r6 = r1\n" LOOKUP(2) "r1 = *(u32 *)(r6 + 8)\n"
+	      "*(u64 *)(r10 - 16) = r1\nr3 = *(u64 *)(r10 - 16)\nif r3 > 15 goto out\n"
+	      "r0 += r1\nr4 = *(u8 *)(r0 + 0)\n" OUT, SOCK, true, true);
+	/* a 4-byte store is no copy: the 8-byte slot stays unbounded data */
+	check("spill_linked_narrow", "r6 = r1\n" LOOKUP(2) "r1 = *(u32 *)(r6 + 8)\n"
+	      "*(u32 *)(r10 - 16) = r1\n*(u32 *)(r10 - 12) = 0\nif r1 > 15 goto out\n"
+	      "r2 = *(u64 *)(r10 - 16)\nr0 += r2\nr4 = *(u8 *)(r0 + 0)\n" OUT, SOCK, false, true);
+}
+
+/* The slot is a copy of r6 on the first path only; a state at the join must not cover
+ * the second (the ids differ, the slot's bound comes from r6's jump). */
+static void test_spill_linked_join(void)
+{
+	const char *fmt = "call 7\nr8 = r0\ncall 7\nr6 = r0\n*(u64 *)(r10 - 16) = r6\n"
+		"if r8 > 10 goto b\ngoto j\nb:\n%s\nj:\nif r6 > 8 goto out\n" LOOKUP(2)
+		"r7 = *(u64 *)(r10 - 16)\nr0 += r7\nr1 = *(u64 *)(r0 + 0)\n" OUT;
+	char text[1024];
+	snprintf(text, sizeof text, fmt, "r1 = r8\n*(u64 *)(r10 - 16) = r1");
+	check("spill_linked_join", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, "*(u64 *)(r10 - 16) = r6");
+	check("spill_linked_join_ok", text, XDP, true, true);
+}
+
+/* bpf_map_lookup_elem on an array with a constant key below max_entries cannot fail
+ * (kernel 6.13+): no NULL check needed. Keys: zero bytes, a 4-byte spill of a constant. */
+static void test_array_const_key(void)
+{
+	const char *fmt = "%s\nr2 = r10\nr2 += %d\nr1 = map_idx(%d) ll\ncall 1\n"
+		"r0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n";
+	char text[1024];
+	snprintf(text, sizeof text, fmt, "*(u32 *)(r10 - 4) = 0", -4, 0);
+	check("array_key_zero_ok", text, XDP, true, true);
+	snprintf(text, sizeof text, fmt, "*(u32 *)(r10 - 8) = 0", -8, 0);
+	check("array_key_spill_ok", text, XDP, true, true);
+	snprintf(text, sizeof text, fmt, "r1 = 0\n*(u32 *)(r10 - 8) = r1", -8, 0);
+	check("array_key_spill_reg_ok", text, XDP, true, true);
+	snprintf(text, sizeof text, fmt, "*(u32 *)(r10 - 8) = 1", -8, 0);
+	check("array_key_out_of_range", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, "*(u32 *)(r10 - 4) = 1", -4, 0);
+	check("array_key_misc", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, "*(u32 *)(r10 - 4) = 0", -4, 3);
+	check("array_key_hash", text, XDP, false, true);
+	/* an 8-byte spill is not a 4-byte key's spill (as the kernel) */
+	snprintf(text, sizeof text, fmt, "r1 = 0\n*(u64 *)(r10 - 8) = r1", -8, 0);
+	check("array_key_wide_spill", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, "call 7\nr0 &= 0\n*(u32 *)(r10 - 8) = r0", -8, 0);
+	check("array_key_and_ok", text, XDP, true, true);
+	snprintf(text, sizeof text, fmt, "call 7\nr0 &= 1\n*(u32 *)(r10 - 8) = r0", -8, 0);
+	check("array_key_range", text, XDP, false, true);
+}
+
+/* The key is 0 on the first path and 0 or 1 on the second: the key slot's value (or the
+ * offset of the key pointer) must be precise in the state stored at the join. */
+static void test_array_const_key_join(void)
+{
+	const char *fmt = "call 7\nr6 = r0\nr6 &= %d\ncall 7\nr3 = -8\nif r0 > 10 goto b\n"
+		"*(u32 *)(r10 - 8) = 0\ngoto j\nb:\n%s\nj:\nr2 = r10\nr2 += r3\n"
+		"r1 = map_idx(0) ll\ncall 1\nr0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n";
+	char text[1024];
+	snprintf(text, sizeof text, fmt, 1, "*(u32 *)(r10 - 8) = r6");
+	check("array_key_join", text, XDP, false, true);
+	snprintf(text, sizeof text, fmt, 0, "*(u32 *)(r10 - 8) = r6");
+	check("array_key_join_ok", text, XDP, true, true);
+	/* the second path points the key at other (unknown) bytes */
+	snprintf(text, sizeof text, fmt, 0, "*(u32 *)(r10 - 8) = 0\n*(u32 *)(r10 - 16) = r0\n"
+		 "r3 = -16");
+	check("array_key_join_ptr", text, XDP, false, true);
+}
+
 /* The unsafe path is explored first: rejected without any pruning involved. */
 static void test_unsafe_first(void)
 {
@@ -244,6 +327,25 @@ static void test_pruning_prunes(void)
 		 "r0 = 0\nexit\n");
 	check("pruning_prunes", text, XDP, true, true);
 	T_CHECK(res.insns_processed < 1000);
+}
+
+/* A store into a slot ends the spill there: a constant key written over 16 diamonds'
+ * spills of r8 does not make r8 precise (the joins still prune), and a partial
+ * overwrite leaves no spilled value to read. */
+static void test_store_ends_spill(void)
+{
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof text, "r8 = 0\n");
+	for (int k = 0; k < 16; k++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "call 7\nif r0 > 10 goto d%d\n"
+				      "r8 |= %d\nd%d:\n*(u64 *)(r10 - 8) = r8\n", k, 1 << k, k);
+	snprintf(text + n, sizeof text - n, "*(u32 *)(r10 - 8) = 0\nr2 = r10\nr2 += -8\n"
+		 "r1 = map_idx(0) ll\ncall 1\nr0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n");
+	check("store_ends_spill_prunes", text, XDP, true, true);
+	T_CHECK(res.insns_processed < 2000);
+	check("store_ends_spill_partial", "call 7\nr6 = r0\nr6 &= 7\n*(u64 *)(r10 - 8) = r6\n"
+	      "*(u8 *)(r10 - 2) = 0\nr7 = *(u32 *)(r10 - 8)\n" LOOKUP(0)
+	      "r0 += r7\nr1 = *(u8 *)(r0 + 0)\n" OUT, XDP, false, true);
 }
 
 /* bpf_loop callback summing its index into the caller's stack converges (widening). */
@@ -274,4 +376,5 @@ static void test_loop_count_bound(void)
 
 T_MAIN(test_decided_jump, test_spilled_offset, test_subprog_argument, test_subprog_return,
        test_linked_registers, test_jump_other_operand, test_narrow_store, test_helper_size,
-       test_unsafe_first, test_pruning_prunes, test_loop_sum_converges, test_loop_count_bound)
+       test_unsafe_first, test_spill_linked, test_spill_linked_join, test_array_const_key,
+       test_array_const_key_join, test_store_ends_spill, test_pruning_prunes, test_loop_sum_converges, test_loop_count_bound)

@@ -79,7 +79,8 @@ static struct xbpf_insn gen_insn(uint8_t code, unsigned dst, unsigned src, int o
 /* Build a program from bytes; returns its length. */
 static size_t vrf_gen(const uint8_t *d, size_t n, struct xbpf_insn *out)
 {
-	size_t k = 0, body = n / 4 < GEN_MAX - 24 ? n / 4 : GEN_MAX - 24;
+	/* 17 prologue insns, up to 2 per body item, 2 at the end: fits GEN_MAX + 8 */
+	size_t k = 0, body = n / 4 < (GEN_MAX - 12) / 2 ? n / 4 : (GEN_MAX - 12) / 2;
 	/* prologue: every register holds something, 64 bytes of stack are written */
 	for (unsigned r = 0; r < 10; r++)
 		if (r != 1)

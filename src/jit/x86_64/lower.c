@@ -10,9 +10,15 @@
  *   functions  every function; body 1 bills rc->budget per block and checks it where
  *              control leaves a block
  *   cold       body 0: the budget jump (jmp [budget_entry]: the lazy compile of body 1,
- *              then body 1's entry); per-instruction stubs (faults, budget, taken branches
- *              of body 1), the memory check routine, the common error path, the unwinder
- *              and the callback entry
+ *              then body 1's entry); per-instruction stubs (helper stops, call depth,
+ *              callx, misaligned atomics, budget, taken branches of body 1), the memory
+ *              check routines (read, write: only those the program calls), the fault and
+ *              common error paths, the unwinder and the callback entry
+ *
+ * Memory checks: `lea r11, [base+off]; mov r10d, size; call check`. A failed check does
+ * not return: it pops its return address into rsi and goes to the fault path, whose C
+ * side (jit_rt_fault) finds the instruction from that address and the image's
+ * instruction labels; so a checked access costs no stub, label or branch of its own.
  *
  * Frames: an entry saves every callee-saved register the program may touch, stores its
  * rsp (minus the return slot) in rc->jit_sp and calls the main function; any function can
@@ -47,7 +53,7 @@ struct opnd {
 /* ---- branches ------------------------------------------------------------------------- */
 
 /* jcc/jmp (cc < 0) to a label: a fix-up site, emitted long; the driver relaxes it. */
-static void br(struct jit_ctx *c, int cc, uint32_t lbl)
+static inline __attribute__((always_inline)) void br(struct jit_ctx *c, int cc, uint32_t lbl)
 {
 	jit_site(c, cc < 0 ? JS_JMP : JS_JCC, (uint8_t)(cc < 0 ? 0 : cc), lbl);
 	if (cc < 0)
@@ -189,9 +195,9 @@ static void mem_check(struct jit_ctx *c, size_t pc, unsigned base, int32_t off, 
 		return;
 	emit_lea(OUT, X86_T1, base, off);                  /* lea r11, [base+off] */
 	emit_mov_ri32(OUT, X86_T2, size);                  /* mov r10d, size */
+	/* a failed check does not return: it reports the fault itself (see below) */
 	call_lbl(c, jit_lbl_global(c, write ? JG_CHECK_WRITE : JG_CHECK_READ)); /* call check */
-	uint32_t kind = (write ? JIT_RT_WRITE : JIT_RT_READ) | size << 8;
-	br(c, X86_CC_B, error_stub(c, pc, JC_FAULT, kind, -1)); /* jc fault_stub */
+	c->used_check[write] = true;
 	if (atomic && size > 1) {
 		emit_test8_ri(OUT, X86_T1, (uint8_t)(size - 1)); /* test r11b, size-1 */
 		br(c, X86_CC_NE, error_stub(c, pc, JC_ALIGN, JIT_RT_ALIGN | size << 8, -1));
@@ -683,10 +689,10 @@ static void restore_args(struct jit_ctx *c, unsigned m, unsigned n)
 static void helper_stop_check(struct jit_ctx *c, size_t pc)
 {
 	uint32_t stop = error_stub(c, pc, JC_FAULT, JIT_RT_HELPER_STOP, -1);
-	emit_op_mi(OUT, X86_EXT_CMP, true, X86_RC, RC_OFF(tail_target), 0); /* cmp qword [r12+tail_target], 0 */
-	br(c, X86_CC_NE, stop);                                             /* jne stop */
-	emit_op_mi(OUT, X86_EXT_CMP, false, X86_RC, RC_OFF(err), 0);        /* cmp dword [r12+err], 0 */
-	br(c, X86_CC_NE, stop);                                             /* jne stop */
+	/* one branch for both (r11 is free after a call) */
+	emit_load_rm(OUT, false, X86_T1, X86_RC, RC_OFF(err));             /* mov r11d, [r12+err] */
+	emit_op_rm(OUT, X86_OR_MR, true, X86_T1, X86_RC, RC_OFF(tail_target)); /* or r11, [r12+tail_target] */
+	br(c, X86_CC_NE, stop);                                             /* jnz stop */
 }
 
 /* bpf_map_lookup_elem on an ARRAY map inline, as the kernel's JIT does it:
@@ -1020,8 +1026,9 @@ static void emit_nested_entry(struct jit_ctx *c)
 	emit_ret(OUT);                                           /* ret */
 }
 
-/* Memory check routine: r11 = address, r10 = size; CF set when no region of rc holds
- * [r11, r11+r10) (writable for the write variant). Clobbers r9, r10, flags. */
+/* Memory check routine: r11 = address, r10 = size; returns when a region of rc holds
+ * [r11, r11+r10) (writable for the write variant), else pops its return address into rsi
+ * and jumps to the fault path with edx = kind | size << 8. Clobbers r9, flags. */
 static void emit_check_routine(struct jit_ctx *c, bool write)
 {
 	int32_t R = RC_OFF(regions);
@@ -1044,22 +1051,34 @@ static void emit_check_routine(struct jit_ctx *c, bool write)
 		back8(c, X86_CC_E, loop);                            /* je .next */
 	}
 	emit_pop(OUT, X86_RAX);                                  /* pop rax */
-	emit_clc(OUT);                                           /* clc */
 	emit_ret(OUT);                                           /* ret */
 	fix8(c, fail);                                           /* .fail: */
 	emit_pop(OUT, X86_RAX);                                  /* pop rax */
-	emit_stc(OUT);                                           /* stc */
-	emit_ret(OUT);                                           /* ret */
+	emit_pop(OUT, X86_RSI);                                  /* pop rsi (return address) */
+	emit_mov_rr(OUT, false, X86_RDX, X86_T2);                /* mov edx, r10d */
+	emit_shift_ri(OUT, X86_EXT_SHL, false, X86_RDX, 8);      /* shl edx, 8 */
+	emit_op_ri(OUT, X86_EXT_OR, false, X86_RDX,
+		   write ? JIT_RT_WRITE : JIT_RT_READ);          /* or edx, kind */
+	br(c, -1, jit_lbl_global(c, JG_FAULT));                  /* jmp fault */
 }
 
-/* Error path: esi = pc, edx = kind, r11 = address; then unwind the run. */
+/* Error paths: esi = pc (fault: rsi = the return address of the failed check's call),
+ * edx = kind, r11 = address; then unwind the run. */
 static void emit_error_and_unwind(struct jit_ctx *c)
 {
+	size_t call = 0;
+	if (c->used_check[0] || c->used_check[1]) {
+		jit_bind(c, jit_lbl_global(c, JG_FAULT));
+		emit_mov_ri64(OUT, X86_RAX, (uint64_t)(uintptr_t)jit_rt_fault); /* movabs rax, jit_rt_fault */
+		call = fwd8(c, -1);                              /* jmp .call */
+	}
 	jit_bind(c, jit_lbl_global(c, JG_ERROR));
+	emit_mov_ri64(OUT, X86_RAX, (uint64_t)(uintptr_t)jit_rt_error); /* movabs rax, jit_rt_error */
+	if (c->used_check[0] || c->used_check[1])
+		fix8(c, call);                                   /* .call: */
 	emit_mov_rr(OUT, true, X86_RDI, X86_RC);                 /* mov rdi, r12 */
 	emit_mov_rr(OUT, true, X86_RCX, X86_T1);                 /* mov rcx, r11 */
 	emit_op_ri(OUT, X86_EXT_AND, true, X86_RSP, -16);        /* and rsp, -16 */
-	emit_mov_ri64(OUT, X86_RAX, (uint64_t)(uintptr_t)jit_rt_error); /* movabs rax, jit_rt_error */
 	emit_call_r(OUT, X86_RAX);                               /* call rax */
 	jit_bind(c, jit_lbl_global(c, JG_UNWIND));
 	emit_load_rm(OUT, true, X86_RSP, X86_RC, RC_OFF(jit_sp)); /* mov rsp, [r12+jit_sp] */
@@ -1096,8 +1115,10 @@ void jit_arch_emit(struct jit_ctx *c)
 	jit_to_cold(c);
 	if (c->body == 0)
 		emit_budget_jump(c);
-	emit_check_routine(c, false);
-	emit_check_routine(c, true);
+	if (c->used_check[0])
+		emit_check_routine(c, false);
+	if (c->used_check[1])
+		emit_check_routine(c, true);
 	emit_error_and_unwind(c);
 	emit_nested_entry(c);
 	jit_to_hot(c);
