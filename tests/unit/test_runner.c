@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include "t.h"
+#include "t_prog.h"
 #include "xbpf/xbpf.h"
 
 static const enum xbpf_engine engines[] = {XBPF_ENGINE_INTERP, XBPF_ENGINE_INTERP_SWITCH,
@@ -60,22 +61,11 @@ static struct xbpf_vm *new_vm(void)
 
 static struct xbpf_prog *load_asm(struct xbpf_vm *vm, const char *text, uint32_t flags)
 {
-	struct xbpf_insn *insns;
-	size_t cnt;
-	char err[256];
-	if (xbpf_asm(text, vm, &insns, &cnt, err, sizeof err)) {
-		fprintf(stderr, "asm error: %s\n", err);
-		T_CHECK(!"assembly failed");
-		return NULL;
-	}
 	struct xbpf_prog_load_opts o = {.sz = sizeof o, .log_buf = log_buf,
 					.log_size = sizeof log_buf, .flags = flags,
 					.engine = XBPF_ENGINE_JIT};
-	struct xbpf_prog *prog = xbpf_prog__load(vm, insns, cnt, &o);
-	free(insns);
-	if (!prog)
-		fprintf(stderr, "load error: %s\n", log_buf);
-	T_CHECK(prog);
+	struct xbpf_prog *prog = t_load_asm(vm, text, &o);
+	T_CHECK(prog != NULL);
 	return prog;
 }
 

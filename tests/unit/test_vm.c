@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include "t.h"
+#include "t_prog.h"
 #include "xbpf/xbpf.h"
 #include "xbpf/map.h"
 #include "vm/vm_internal.h"
@@ -110,21 +111,10 @@ static struct xbpf_vm *new_vm(void)
 /* Assemble (ubpf syntax) and load with flags; NULL on failure (reported). */
 static struct xbpf_prog *load_asm(struct xbpf_vm *vm, const char *text, uint32_t flags)
 {
-	struct xbpf_insn *insns;
-	size_t cnt;
-	char err[256];
-	if (xbpf_asm(text, vm, &insns, &cnt, err, sizeof err)) {
-		fprintf(stderr, "asm error: %s\n", err);
-		T_CHECK(!"assembly failed");
-		return NULL;
-	}
 	struct xbpf_prog_load_opts o = {.sz = sizeof o, .log_buf = log_buf,
 					.log_size = sizeof log_buf, .flags = flags,
 					.engine = XBPF_ENGINE_JIT};
-	struct xbpf_prog *prog = xbpf_prog__load(vm, insns, cnt, &o);
-	free(insns);
-	if (!prog)
-		fprintf(stderr, "load error: %s\n", log_buf);
+	struct xbpf_prog *prog = t_load_asm(vm, text, &o);
 	T_CHECK(prog != NULL);
 	return prog;
 }
@@ -896,20 +886,10 @@ static void test_threads(void)
 static struct xbpf_prog *load_maps(struct xbpf_vm *vm, const char *text, struct xbpf_map **maps,
 				   unsigned cnt)
 {
-	struct xbpf_insn *insns;
-	size_t n;
-	char err[256];
-	if (xbpf_asm(text, vm, &insns, &n, err, sizeof err)) {
-		fprintf(stderr, "asm error: %s\n", err);
-		T_CHECK(!"assembly failed");
-		return NULL;
-	}
 	struct xbpf_prog_load_opts o = {.sz = sizeof o, .log_buf = log_buf,
 					.log_size = sizeof log_buf, .maps = maps, .map_cnt = cnt,
 					.engine = XBPF_ENGINE_JIT};
-	struct xbpf_prog *prog = xbpf_prog__load(vm, insns, n, &o);
-	free(insns);
-	return prog;
+	return t_load_asm(vm, text, &o);
 }
 
 static void test_lddw_maps(void)
