@@ -659,7 +659,7 @@ void jit_rt_fault(struct xbpf_run_ctx *rc, uint64_t ret, uint32_t kind, uint64_t
 	const struct jit_image *im = rc->prog->jit_priv;
 	uint8_t *at = (uint8_t *)(uintptr_t)ret;
 	if (im && !(at > (uint8_t *)im->mem && at <= (uint8_t *)im->mem + im->size))
-		im = im->budget;
+		im = __atomic_load_n(&im->budget, __ATOMIC_ACQUIRE);
 	if (!im || !(at > (uint8_t *)im->mem && at <= (uint8_t *)im->mem + im->size)) {
 		vm_error(rc, EFAULT, "JIT: memory fault at an unknown place (0x%llx)",
 			 (unsigned long long)ret);
