@@ -384,7 +384,10 @@ static void reach_blocks(struct jit_ctx *c, struct blk *bl, size_t nb, const uin
 				bl[k].succ[m++] = (uint32_t)t;
 		}
 		bl[k].nsucc = (uint8_t)m;
+		for (; m < 2; m++)
+			bl[k].succ[m] = (uint32_t)nb; /* the empty block below: no branch in the fixpoint */
 	}
+	bl[nb] = (struct blk){.callee = -2};
 	for (unsigned f = 0; f < c->prog->func_cnt; f++) {
 		int64_t k = block_at(c, bl, nb, blk_of, c->prog->funcs[f].start);
 		if (k >= 0)
@@ -425,9 +428,8 @@ static void blocks_fixpoint(const struct jit_ctx *c, struct blk *bl, size_t nb,
 			struct blk *b = &bl[k];
 			if (!b->reach)
 				continue;
-			uint16_t out = 0;
-			for (int j = 0; j < b->nsucc; j++)
-				out |= bl[b->succ[j]].in;
+			/* a missing successor is block nb, which is empty (in = 0) */
+			uint16_t out = bl[b->succ[0]].in | bl[b->succ[1]].in;
 			uint16_t in = (uint16_t)(b->gen | ((out | call_use(b, func_in)) & ~b->kill));
 			if (in != b->in || out != b->out) {
 				b->in = in;

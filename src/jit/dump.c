@@ -35,7 +35,7 @@ static int mark_cmp(const void *a, const void *b)
 }
 
 static const char *cold_names[JC__COUNT] = {"fault/stop", "budget exhausted", "taken branch",
-					   "misaligned"};
+					   "misaligned/bad callx"};
 static const char *global_names[JG__COUNT] = {"budget jump", "memory check (read)",
 					     "memory check (write)", "runtime error",
 					     "unwind", "callback entry", "memory fault"};

@@ -158,7 +158,12 @@ static inline uint32_t jit_lbl_func(const struct jit_ctx *c, int body, unsigned 
 	return (uint32_t)c->n + f;
 }
 /* Cold stubs of an instruction, by kind (allocated on first use, unbound until bound) */
-enum jit_cold_kind { JC_FAULT, JC_BUDGET, JC_TAKEN, JC_ALIGN, JC__COUNT };
+enum jit_cold_kind {
+	JC_FAULT, JC_BUDGET, JC_TAKEN, JC_ALIGN, JC__COUNT,
+	/* a callx's bad-id stub: not JC_FAULT, which its helper's stop check uses; a call is
+	 * never an atomic access, so it takes that slot */
+	JC_CALLX = JC_ALIGN
+};
 JIT_HIDDEN uint32_t jit_lbl_cold(struct jit_ctx *c, int body, size_t pc,
 				 enum jit_cold_kind kind);
 static inline uint32_t jit_lbl_global(const struct jit_ctx *c, enum jit_global_label g)

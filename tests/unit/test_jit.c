@@ -525,6 +525,10 @@ static void test_calls(void)
 	tail_target = load_text("mov %r0, 42\nexit\n", 0, XBPF_ENGINE_JIT);
 	compare_text("call 21\nmov %r0, 1\nexit\n", 0, &o);
 	T_EQ(o.r0, 42);
+	/* the same through callx: the helper's stop check has its own stub, not callx's */
+	compare_text("mov %r6, 21\ncallx %r6\nmov %r0, 1\nexit\n", 0, &o);
+	T_EQ(o.err, 0);
+	T_EQ(o.r0, 42);
 	/* tail call from a callback is an error, like in the interpreter */
 	const struct xbpf_insn cb_tail[] = {
 		{XBPF_ALU64 | XBPF_MOV | XBPF_K, 1, 0, 0, 2},

@@ -745,7 +745,7 @@ static void lower_call(struct jit_ctx *c, size_t pc)
 		return;
 	if (isa_table[d->op].form == FORM_CALLX) {
 		unsigned src = x86_breg[d->src];
-		uint32_t bad = error_stub(c, pc, JC_FAULT, JIT_RT_CALLX, (int)src);
+		uint32_t bad = error_stub(c, pc, JC_CALLX, JIT_RT_CALLX, (int)src);
 		emit_mov_rr(OUT, true, X86_T1, src);                 /* mov r11, src */
 		emit_op_ri(OUT, X86_EXT_CMP, true, X86_T1, XBPF_MAX_HELPER_ID); /* cmp r11, MAX */
 		br(c, X86_CC_AE, bad);                               /* jae bad */
