@@ -15,6 +15,7 @@
 #include "xbpf/xbpf.h"
 #include "vm/vm_internal.h"
 #include "jit/jit.h"
+#include "t_jit.h"
 
 #define MEM 128
 static struct xbpf_vm *vm;
@@ -622,11 +623,8 @@ static void test_dump(void)
 	T_CHECK(p);
 	if (!p)
 		return;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err = jit_dump(p, 0, f);
-	fclose(f);
+	int err;
+	char *buf = t_jit_dump(p, 0, &err);
 	if (err == -ENOTSUP) {
 		free(buf);
 		xbpf_prog__free(p);

@@ -11,6 +11,7 @@
 #include "xbpf/xbpf.h"
 #include "vm/vm_internal.h"
 #include "jit/jit.h"
+#include "t_jit.h"
 
 static struct xbpf_vm *vm;
 static struct xbpf_prog *tail_target;
@@ -264,11 +265,8 @@ static void test_dump_compiles_body1(void)
 	T_CHECK(p);
 	if (!p)
 		return;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int err = jit_dump(p, 1, f);
-	fclose(f);
+	int err;
+	char *text = t_jit_dump(p, 1, &err);
 	if (err == -ENOTSUP) {
 		free(text);
 		xbpf_prog__free(p);
@@ -280,9 +278,8 @@ static void test_dump_compiles_body1(void)
 	T_CHECK(image(p)->budget != NULL);
 	free(text);
 	/* body 0's listing shows the jump to the budget body, not its code */
-	f = open_memstream(&text, &len);
-	T_EQ(jit_dump(p, 0, f), 0);
-	fclose(f);
+	text = t_jit_dump(p, 0, &err);
+	T_EQ(err, 0);
 	T_CONTAINS(text, "[budget jump]");
 	T_CHECK(!strstr(text, "sub qword ptr [r12"));
 	free(text);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include "t.h"
+#include "t_prog.h"
 #include "xbpf/xbpf.h"
 
 static char log_buf[512];
@@ -19,22 +20,11 @@ static char log_buf[512];
 static struct xbpf_prog *load(struct xbpf_vm *vm, const char *text, struct xbpf_map *map,
 			      uint32_t flags)
 {
-	struct xbpf_insn *insns;
-	size_t cnt;
-	char err[256];
-	if (xbpf_asm(text, vm, &insns, &cnt, err, sizeof err)) {
-		fprintf(stderr, "asm error: %s\n", err);
-		T_CHECK(!"assembly failed");
-		return NULL;
-	}
 	struct xbpf_prog_load_opts o = {.sz = sizeof o, .log_buf = log_buf,
 					.log_size = sizeof log_buf, .flags = flags,
 					.engine = XBPF_ENGINE_JIT, .maps = map ? &map : NULL,
 					.map_cnt = map ? 1 : 0};
-	struct xbpf_prog *p = xbpf_prog__load(vm, insns, cnt, &o);
-	free(insns);
-	if (!p)
-		fprintf(stderr, "load error: %s\n", log_buf);
+	struct xbpf_prog *p = t_load_asm(vm, text, &o);
 	T_CHECK(p);
 	return p;
 }

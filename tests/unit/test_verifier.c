@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include "t.h"
+#include "t_prog.h"
 #include "xbpf/xbpf.h"
 #include "verifier/vrf_api.h"
 
@@ -32,14 +33,10 @@ static struct xbpf_verify_result res;
 /* Assemble and verify; returns the verdict. */
 static int run(const char *text, uint32_t type, unsigned level, uint64_t max_insns)
 {
-	char err[256];
 	struct xbpf_insn *p;
 	size_t n;
-	if (xbpf_asm(text, NULL, &p, &n, err, sizeof err)) {
-		fprintf(stderr, "asm: %s\n", err);
-		T_CHECK(!"assembly failed");
+	if (!t_asm(NULL, text, &p, &n))
 		return -999;
-	}
 	struct xbpf_verify_opts o = {.sz = sizeof o, .prog_type = type, .maps = maps,
 				     .map_cnt = 4, .log_level = level, .log_fn = logfn,
 				     .max_insns = max_insns};

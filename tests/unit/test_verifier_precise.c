@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 #include "t.h"
+#include "t_prog.h"
 #include "xbpf/xbpf.h"
 
 /* map 0: 8-byte values, map 1: 1-byte values, map 2: 16-byte values (arrays, 1 entry),
@@ -91,12 +92,10 @@ static int kernel_verify(const struct xbpf_insn *p, size_t n, uint32_t type)
  * `accept`. */
 static void check(const char *name, const char *text, uint32_t type, bool accept, bool kernel)
 {
-	char err[256];
 	struct xbpf_insn *p;
 	size_t n;
-	if (xbpf_asm(text, NULL, &p, &n, err, sizeof err)) {
-		fprintf(stderr, "%s: asm: %s\n", name, err);
-		T_CHECK(!"assembly failed");
+	if (!t_asm(NULL, text, &p, &n)) {
+		fprintf(stderr, "  (in %s)\n", name);
 		return;
 	}
 	struct xbpf_verify_opts o = {.sz = sizeof o, .prog_type = type, .maps = maps, .map_cnt = NMAPS};

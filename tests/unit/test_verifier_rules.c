@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "t.h"
+#include "t_prog.h"
 #include "xbpf/xbpf.h"
 #ifdef XBPF_HAVE_LIBBPF
 #include <bpf/bpf.h>
@@ -52,14 +53,10 @@ static int kernel_verdict(const struct xbpf_insn *p, size_t n, uint32_t type)
 /* Verify text as `type` in xbpf and in the kernel; returns xbpf's verdict. */
 static int check(const char *text, uint32_t type, int expect)
 {
-	char err[256];
 	struct xbpf_insn *p;
 	size_t n;
-	if (xbpf_asm(text, NULL, &p, &n, err, sizeof err)) {
-		fprintf(stderr, "asm: %s\n", err);
-		T_CHECK(!"assembly failed");
+	if (!t_asm(NULL, text, &p, &n))
 		return -999;
-	}
 	struct xbpf_verify_opts o = {.sz = sizeof o, .prog_type = type};
 	int v = xbpf_verify(p, n, &o, &res);
 	if ((v == 0) != (expect == 0))
