@@ -88,7 +88,7 @@ int xbpf_run_ctx__tail_call(struct xbpf_run_ctx *rc, struct xbpf_prog *target)
 	 * target that addresses its stack gets a zeroed one, like a fresh run, unless it is
 	 * verified (never reads stack it did not write). The current program stops at this
 	 * helper's return and no longer uses its stack. */
-	if (!rc->prog->uses_stack && target->uses_stack && !(target->flags & XBPF_PROG_F_VERIFIED))
+	if (!rc->prog->uses_stack && vm_prog_clears_stack(target))
 		memset(rc->stack, 0, XBPF_MAX_FRAMES * XBPF_STACK_SIZE);
 	return 0;
 }

@@ -82,9 +82,7 @@ static void runner_release(struct xbpf_runner *r)
 
 static size_t clear_bytes(const struct xbpf_prog *p)
 {
-	if (!p->uses_stack || (p->flags & XBPF_PROG_F_VERIFIED))
-		return 0;
-	return XBPF_MAX_FRAMES * XBPF_STACK_SIZE;
+	return vm_prog_clears_stack(p) ? XBPF_MAX_FRAMES * XBPF_STACK_SIZE : 0;
 }
 
 /* Build the run context once, through the same setup as xbpf_prog__run(), plus one slot

@@ -565,7 +565,7 @@ static int __attribute__((noinline)) run_full(struct xbpf_prog *prog,
 	 * such a program tail-calls one that needs it cleared). The region table is not
 	 * cleared either: regions are filled as they are added. */
 	alignas(16) uint8_t stack[XBPF_MAX_FRAMES * XBPF_STACK_SIZE];
-	if (prog->uses_stack && !(prog->flags & XBPF_PROG_F_VERIFIED))
+	if (vm_prog_clears_stack(prog))
 		memset(stack, 0, sizeof stack);
 	struct xbpf_run_ctx rc;
 	int err = vm_run_setup(&rc, prog, opts, stack);

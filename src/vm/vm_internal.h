@@ -83,6 +83,14 @@ struct xbpf_prog {
 	atomic_uint refcnt;       /* program arrays hold references */
 };
 
+/* Must a run zero the stack before this program starts? Only when it can address the stack
+ * (uses_stack) and may read bytes it did not write first (not XBPF_PROG_F_VERIFIED):
+ * otherwise a stale stack is unobservable. xbpf_prog__run, runners and tail calls. */
+static inline bool vm_prog_clears_stack(const struct xbpf_prog *p)
+{
+	return p->uses_stack && !(p->flags & XBPF_PROG_F_VERIFIED);
+}
+
 #define VM_MAX_INSNS 1000000 /* instruction slots in one program (load rejects more) */
 #define VM_MAX_REGIONS 64    /* fixed + dynamic regions in one run */
 #define VM_FIXED_REGIONS 8   /* stack, ctx, pkt, caller's regions (first slots) */
