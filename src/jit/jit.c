@@ -5,9 +5,10 @@
  * the interpreter's exact messages.
  *
  * Executable memory is never writable and executable at once: the image is assembled in
- * ordinary heap buffers, copied into PROT_READ|PROT_WRITE pages of the code pool
- * (execmem.c) and only then switched to PROT_READ|PROT_EXEC with mprotect(); it is never
- * written again while executable.
+ * ordinary heap buffers, then copied into the code pool (execmem.c) either through a
+ * staging buffer and pwrite() into a memfd the process only maps read+execute, or into
+ * PROT_READ|PROT_WRITE pages switched to PROT_READ|PROT_EXEC with mprotect(); it is never
+ * written again while in use.
  *
  * The backend (x86_64/lower.c) is chosen at build time; on other architectures
  * vm_jit_compile() fails with -ENOTSUP and programs keep running on the interpreter.
@@ -406,34 +407,37 @@ static int patch_calls(struct jit_ctx *c, const struct relax *r, uint8_t *mem)
 	return 0;
 }
 
-/* Take RW pages, copy the final code, then make them read+execute only. */
+/* Take pages, write the final code (into them or into a staging buffer, execmem.c
+ * decides), then make it executable (never writable at the same time). */
 static void *install(struct jit_ctx *c, const struct relax *r, size_t *size, uint64_t *sys_ns)
 {
 	size_t hot = (size_t)r->hot_len;
 	size_t len = hot + c->cold.len - (size_t)r->saved[1][r->cnt[1]];
-	size_t map;
+	struct jit_exec_room room;
 	uint64_t t0 = wall_ns();
-	uint8_t *mem = jit_exec_alloc(len, &map);
+	int err = jit_exec_take(len, &room);
 	*sys_ns = wall_ns() - t0;
-	if (!mem)
+	if (err) {
+		errno = -err;
 		return NULL;
-	if (assemble_stream(c, r, 0, mem, mem + map) ||
-	    assemble_stream(c, r, 1, mem + hot, mem + map) || patch_calls(c, r, mem)) {
-		jit_exec_free(mem, map);
+	}
+	uint8_t *mem = room.wr, *end = room.wr + room.size;
+	if (assemble_stream(c, r, 0, mem, end) || assemble_stream(c, r, 1, mem + hot, end) ||
+	    patch_calls(c, r, mem)) {
+		jit_exec_drop(&room);
 		return NULL;
 	}
 	/* int3 in the slack so a stray jump traps */
-	memset(mem + len, 0xcc, map - len);
+	memset(mem + len, 0xcc, room.size - len);
 	t0 = wall_ns();
-	int prot_err = jit_exec_seal(mem, map);
+	err = jit_exec_seal(&room);
 	*sys_ns += wall_ns() - t0;
-	if (prot_err) {
-		jit_exec_free(mem, map);
-		errno = -prot_err;
+	if (err) {
+		errno = -err;
 		return NULL;
 	}
-	*size = map;
-	return mem;
+	*size = room.size;
+	return room.exec;
 }
 
 static void image_free(struct jit_image *im)

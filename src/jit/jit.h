@@ -230,14 +230,22 @@ enum jit_scratch { SCR_HOT, SCR_COLD, SCR_LABELS, SCR_SITES, SCR_LIVE, SCR_ORDER
 JIT_HIDDEN void *jit_scratch_take(enum jit_scratch i, size_t want, size_t *cap);
 JIT_HIDDEN void jit_scratch_give(enum jit_scratch i, void *p, size_t cap);
 
-/* Executable memory (execmem.c): whole pages, RW when taken, sealed RX once written,
- * turned back to RW when freed (a page is never writable and executable at once).
- * jit_exec_alloc: pages for `len` bytes (*size: their size), NULL + errno on failure. */
-JIT_HIDDEN void *jit_exec_alloc(size_t len, size_t *size);
-/* Make the pages read+execute only. 0 or -errno. */
-JIT_HIDDEN int jit_exec_seal(void *p, size_t size);
-/* Give pages back (sealed or not). */
-JIT_HIDDEN void jit_exec_free(void *p, size_t size);
+/* Executable memory (execmem.c): whole pages, never writable and executable at once.
+ * jit_exec_take: room for `len` bytes of code (whole pages). Write the image at room->wr
+ * (all room->size bytes), then jit_exec_seal() puts it at room->exec and makes it
+ * executable (on failure the room is given back); jit_exec_drop() gives back an unsealed
+ * room, jit_exec_free() a sealed image. 0 or -errno. */
+struct jit_exec_room {
+	uint8_t *exec;   /* where the code runs */
+	uint8_t *wr;     /* where to write it: exec itself, or a staging buffer */
+	size_t size;     /* bytes (whole pages) */
+	size_t off;      /* staged: offset of exec in the memfd fd */
+	int fd;
+};
+JIT_HIDDEN int jit_exec_take(size_t len, struct jit_exec_room *room);
+JIT_HIDDEN int jit_exec_seal(struct jit_exec_room *room);
+JIT_HIDDEN void jit_exec_drop(struct jit_exec_room *room);
+JIT_HIDDEN void jit_exec_free(void *exec, size_t size);
 
 /* ---- analysis (analysis.c) ---------------------------------------------------------- */
 /* Fill c->ins and c->fn: reachability, leaders and block sizes, liveness, fusions, dead

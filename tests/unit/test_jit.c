@@ -366,7 +366,7 @@ static void test_wx(void)
 		T_CHECK(!(perms[1] == 'w' && perms[2] == 'x')); /* nothing is writable+executable */
 		if (img >= lo && img < hi) {
 			found = true;
-			T_STREQ(perms, "r-xp");
+			T_CHECK(!strncmp(perms, "r-x", 3)); /* r-xs: the memfd pool */
 		}
 	}
 	if (f)

@@ -138,7 +138,7 @@ static void test_compiled_on_first_budgeted_run(void)
 	T_CHECK(b->mem != im->mem);
 	char perms[8];
 	perms_of(b->mem, perms);
-	T_STREQ(perms, "r-xp");                       /* W^X: never writable once executable */
+	T_CHECK(!strncmp(perms, "r-x", 3));           /* W^X: never writable once executable */
 	/* exact counting: every budget up to the end agrees with the interpreter */
 	for (uint64_t budget = 1; budget < 40; budget++) {
 		o = both(p, budget);

@@ -1,9 +1,14 @@
 /* test_jit_mem.c - the JIT's pool of executable pages (src/jit/execmem.c): images share
  * pooled chunks page by page, every page is either writable or executable (never both, as
- * /proc/self/maps shows), pages of freed images are reused, and images too large for the
- * pool get a mapping of their own.
+ * /proc/self/maps shows), pages of freed images are reused, images too large for the
+ * pool get a mapping of their own, and a forked child keeps running its images while the
+ * parent frees and reuses pages. Runs twice (tests/jit_mem.cmake): with the default memfd
+ * pool (pages never writable in the process) and with XBPF_JIT_EXECMEM=mprotect.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "t.h"
 #include "xbpf/xbpf.h"
@@ -64,7 +69,7 @@ static void test_pool_programs(void)
 			T_EQ(r0, (uint64_t)i);
 			if (i % 37 == 0) {
 				perms_of((uintptr_t)p[i]->jit_image, perms);
-				T_STREQ(perms, "r-xp");
+				T_CHECK(!strncmp(perms, "r-x", 3));
 			}
 			for (int j = 0; j < i; j += 17) /* no two images share a page */
 				if (p[j])
@@ -82,32 +87,123 @@ static void test_pool_programs(void)
 	xbpf_vm__free(vm);
 }
 
-/* The allocator itself: RW while taken, r-x once sealed, RW again once freed; small and
- * large (own mapping) requests. */
+static bool memfd_mode(void)
+{
+	const char *e = getenv("XBPF_JIT_EXECMEM");
+	return !e || strcmp(e, "mprotect") != 0;
+}
+
+/* The allocator itself: never writable and executable; small and large (own mapping)
+ * requests; in memfd mode the pool's pages are never writable at all (the image is
+ * staged), with mprotect they are RW while taken and r-x once sealed. */
 static void test_pool_pages(void)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	static const size_t lens[] = {1, 5000, 64 * 4096, 64 * 4096 + 1, 1u << 20};
 	for (unsigned k = 0; k < sizeof lens / sizeof lens[0]; k++) {
-		size_t size = 0;
+		struct jit_exec_room room;
 		char perms[8];
-		uint8_t *m = jit_exec_alloc(lens[k], &size);
-		T_CHECK(m);
-		if (!m)
+		T_EQ(jit_exec_take(lens[k], &room), 0);
+		if (!room.exec)
 			continue;
-		T_EQ(size % page, 0);
-		T_CHECK(size >= lens[k]);
-		memset(m, 0xc3, size); /* writable: every byte */
-		perms_of((uintptr_t)m + size - 1, perms);
-		T_STREQ(perms, "rw-p");
-		T_EQ(jit_exec_seal(m, size), 0);
-		perms_of((uintptr_t)m, perms);
-		T_STREQ(perms, "r-xp");
-		perms_of((uintptr_t)m + size - 1, perms);
-		T_STREQ(perms, "r-xp");
-		((void (*)(void))m)(); /* a ret */
-		jit_exec_free(m, size);
+		T_EQ(room.size % page, 0);
+		T_CHECK(room.size >= lens[k]);
+		memset(room.wr, 0xc3, room.size); /* writable: every byte */
+		bool pooled = lens[k] <= 64 * 4096;
+		perms_of((uintptr_t)room.exec + room.size - 1, perms);
+		if (pooled && memfd_mode()) {
+			T_CHECK(room.wr != room.exec);
+			T_STREQ(perms, "r-xs");
+		} else {
+			T_CHECK(room.wr == room.exec);
+			T_STREQ(perms, "rw-p");
+		}
+		T_EQ(jit_exec_seal(&room), 0);
+		T_CHECK(room.wr == room.exec);
+		perms_of((uintptr_t)room.exec, perms);
+		T_CHECK(!strncmp(perms, "r-x", 3));
+		perms_of((uintptr_t)room.exec + room.size - 1, perms);
+		T_CHECK(!strncmp(perms, "r-x", 3));
+		((void (*)(void))room.exec)(); /* a ret */
+		jit_exec_free(room.exec, room.size);
 	}
+	/* a room given back unsealed */
+	struct jit_exec_room room;
+	T_EQ(jit_exec_take(100, &room), 0);
+	jit_exec_drop(&room);
 }
 
-T_MAIN(test_pool_programs, test_pool_pages)
+/* fork(): the child keeps running the images it inherited while the parent frees them and
+ * loads others (which may land on the same pages), and the child can load its own. */
+static void test_fork(void)
+{
+	enum { N = 40 };
+	static struct xbpf_prog *p[N];
+	struct xbpf_vm *vm = xbpf_vm__new(NULL);
+	int to_child[2], to_parent[2];
+	T_CHECK(vm);
+	if (!vm || pipe(to_child) || pipe(to_parent))
+		return;
+	for (int i = 0; i < N; i++)
+		p[i] = load_ret(vm, i);
+	fflush(NULL);
+	pid_t pid = fork();
+	T_CHECK(pid >= 0);
+	if (pid == 0) {
+		char c;
+		int bad = 0;
+		/* wait until the parent has replaced all its programs */
+		if (read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		for (int i = 0; i < N; i++) {
+			uint64_t r0 = 0;
+			if (!p[i] || xbpf_prog__exec(p[i], NULL, 0, &r0) || r0 != (uint64_t)i)
+				bad++;
+		}
+		/* new images in the child, freeing and reloading some */
+		for (int i = 0; i < N; i += 3) {
+			uint64_t r0 = 0;
+			xbpf_prog__free(p[i]);
+			p[i] = load_ret(vm, 5000 + i);
+			if (!p[i] || xbpf_prog__exec(p[i], NULL, 0, &r0) || r0 != 5000u + i)
+				bad++;
+		}
+		if (write(to_parent[1], "x", 1) != 1)
+			bad++;
+		_exit(bad ? 1 : 0);
+	}
+	/* the parent frees everything and loads other programs, several rounds */
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < N; i++) {
+			uint64_t r0 = 0;
+			xbpf_prog__free(p[i]);
+			p[i] = load_ret(vm, 1000 * (round + 1) + i);
+			T_CHECK(p[i]);
+			T_EQ(xbpf_prog__exec(p[i], NULL, 0, &r0), 0);
+			T_EQ(r0, 1000u * (round + 1) + i);
+		}
+	}
+	char c;
+	T_EQ(write(to_child[1], "x", 1), 1);
+	T_EQ(read(to_parent[0], &c, 1), 1);
+	int status = 0;
+	T_EQ(waitpid(pid, &status, 0), pid);
+	T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* with the child done, freed pages are reused again */
+	for (int i = 0; i < N; i++) {
+		uint64_t r0 = 0;
+		xbpf_prog__free(p[i]);
+		p[i] = load_ret(vm, 7);
+		T_EQ(xbpf_prog__exec(p[i], NULL, 0, &r0), 0);
+		T_EQ(r0, 7);
+	}
+	for (int i = 0; i < N; i++)
+		xbpf_prog__free(p[i]);
+	xbpf_vm__free(vm);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
+T_MAIN(test_pool_programs, test_pool_pages, test_fork)
