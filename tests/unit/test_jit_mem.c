@@ -5,6 +5,8 @@
  * parent frees and reuses pages. Runs twice (tests/jit_mem.cmake): with the default memfd
  * pool (pages never writable in the process) and with XBPF_JIT_EXECMEM=mprotect.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,4 +208,80 @@ static void test_fork(void)
 	close(to_parent[1]);
 }
 
-T_MAIN(test_pool_programs, test_pool_pages, test_fork)
+/* Threads load, run and free programs (taking and giving back pool pages) while the main
+ * thread forks children that run the images they inherited: the pool's lock and the
+ * fork handlers keep every image intact in parent and children. */
+enum { CHURN_THREADS = 3, CHURN_ROUNDS = 400, FORKS = 12, KEEP = 20 };
+static atomic_int churn_bad, churn_stop;
+
+static void *churn(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	struct xbpf_vm *vm = xbpf_vm__new(NULL);
+	if (!vm) {
+		churn_bad++;
+		return NULL;
+	}
+	for (int i = 0; i < CHURN_ROUNDS || !atomic_load(&churn_stop); i++) {
+		uint64_t r0 = 0;
+		int32_t want = id * 100000 + i;
+		struct xbpf_prog *p = load_ret(vm, want);
+		if (!p || xbpf_prog__exec(p, NULL, 0, &r0) || r0 != (uint64_t)want)
+			churn_bad++;
+		xbpf_prog__free(p);
+	}
+	xbpf_vm__free(vm);
+	return NULL;
+}
+
+static void test_fork_while_compiling(void)
+{
+	static struct xbpf_prog *keep[KEEP];
+	pthread_t th[CHURN_THREADS];
+	struct xbpf_vm *vm = xbpf_vm__new(NULL);
+	T_CHECK(vm);
+	if (!vm)
+		return;
+	for (int i = 0; i < KEEP; i++)
+		keep[i] = load_ret(vm, 77 + i);
+	churn_bad = 0;
+	churn_stop = 0;
+	for (int t = 0; t < CHURN_THREADS; t++)
+		T_EQ(pthread_create(&th[t], NULL, churn, (void *)(intptr_t)(t + 1)), 0);
+	for (int f = 0; f < FORKS; f++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		T_CHECK(pid >= 0);
+		if (pid == 0) {
+			int bad = 0;
+			usleep(2000); /* let the parent's threads free and reuse pages meanwhile */
+			for (int i = 0; i < KEEP; i++) {
+				uint64_t r0 = 0;
+				if (!keep[i] || xbpf_prog__exec(keep[i], NULL, 0, &r0) ||
+				    r0 != 77u + i)
+					bad++;
+			}
+			struct xbpf_prog *p = load_ret(vm, 4242); /* the child compiles too */
+			uint64_t r0 = 0;
+			if (!p || xbpf_prog__exec(p, NULL, 0, &r0) || r0 != 4242)
+				bad++;
+			_exit(bad ? 1 : 0);
+		}
+		int status = 0;
+		T_EQ(waitpid(pid, &status, 0), pid);
+		T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	atomic_store(&churn_stop, 1);
+	for (int t = 0; t < CHURN_THREADS; t++)
+		pthread_join(th[t], NULL);
+	T_EQ(atomic_load(&churn_bad), 0);
+	for (int i = 0; i < KEEP; i++) {
+		uint64_t r0 = 0;
+		T_EQ(xbpf_prog__exec(keep[i], NULL, 0, &r0), 0);
+		T_EQ(r0, 77u + i);
+		xbpf_prog__free(keep[i]);
+	}
+	xbpf_vm__free(vm);
+}
+
+T_MAIN(test_pool_programs, test_pool_pages, test_fork, test_fork_while_compiling)
