@@ -20,7 +20,7 @@
 #include "vrf.h"
 
 #define MAX_STORED_PER_INSN 256
-#define UNLISTED_EVERY 64   /* instructions between unlisted checkpoints */
+#define FULL_STORE_EVERY 64 /* instructions between checkpoints at an insn whose list is full */
 
 uint32_t vrf_new_id(struct vrf_env *env)
 {
@@ -150,12 +150,29 @@ static void evict(struct vrf_env *env, struct vrf_stored *s)
 	env->evicted = s;
 }
 
+/* Take *pp, the oldest state of a full list, out of it. Exploration is depth first: the
+ * states pending are siblings of the most recent branches, so the newest stored states
+ * are the likeliest to cover them (keeping the oldest instead, a long loop's first
+ * iterations, made the later iterations' joins unprunable: paths doubled at each one).
+ * A state still being explored stays a link of its checkpoint chain, unlisted. */
+static void drop_stored(struct vrf_env *env, struct vrf_stored **pp)
+{
+	struct vrf_stored *s = *pp;
+	*pp = s->next;
+	s->next = NULL;
+	if (s->complete)
+		evict(env, s);
+	else
+		s->unlisted = true;
+}
+
 /* 1: pruned (st freed), 0: go on, <0: error. */
 static int visit(struct vrf_env *env, struct vrf_state *st)
 {
 	unsigned n = 0;
 	bool cb_return = st->cb_return, widened = false;
 	struct vrf_bt need[2];
+	struct vrf_stored **lastpp = NULL;  /* the link to the oldest state kept */
 	st->cb_return = 0;
 	for (struct vrf_stored **pp = &env->stored[st->pc], *s; (s = *pp) != NULL;) {
 		if (s->complete) {
@@ -181,16 +198,18 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 					  "iterations, so it may never end: give it a bound the "
 					  "verifier can see", "infinite loop detected at insn %u", st->pc);
 		}
+		lastpp = pp;
 		pp = &s->next;
 		n++;
 	}
 	/* store sparsely (as the kernel does), but always at loop heads */
 	if (env->prune[st->pc] != 2 && st->since_store_insns < 1)
 		return 0;
-	/* enough states here: store one only now and then, as a link of the checkpoint chain
-	 * that keeps the history short (precision walks stop at checkpoints) */
-	bool unlisted = n >= MAX_STORED_PER_INSN;
-	if (unlisted && st->since_store_insns < UNLISTED_EVERY)
+	/* enough states here: store one only now and then (as a link of the checkpoint chain
+	 * that keeps the history short: precision walks stop at checkpoints), in place of the
+	 * oldest */
+	bool full = n >= MAX_STORED_PER_INSN;
+	if (full && st->since_store_insns < FULL_STORE_EVERY)
 		return 0;
 	struct vrf_stored *s = vrf_alloc(env, sizeof *s);
 	struct vrf_state *copy = s ? vrf_state_copy(env, st) : NULL;
@@ -207,6 +226,8 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 		}
 		env->incomplete = a;
 	}
+	if (full)
+		drop_stored(env, lastpp);
 	st->since_store_insns = st->since_store_jmps = 0;
 	s->st = copy;
 	s->parent = st->ckpt;
@@ -215,11 +236,8 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 	st->ckpt = s;
 	st->hist = NULL;
 	s->depth = (uint32_t)env->npending;
-	s->unlisted = unlisted;
-	if (!unlisted) {
-		s->next = env->stored[st->pc];
-		env->stored[st->pc] = s;
-	}
+	s->next = env->stored[st->pc];
+	env->stored[st->pc] = s;
 	env->incomplete[env->nincomplete++] = s;
 	env->states++;
 	return 0;

@@ -149,7 +149,8 @@ struct vrf_stored {            /* a state kept for pruning at one instruction */
 	uint32_t hits, misses;
 	bool complete;
 	bool all_precise;          /* every scalar marked (so are all ancestors') */
-	bool unlisted;             /* only a link of the chain (bounds history), never prunes */
+	bool unlisted;             /* dropped from its full list before complete: only a link
+	                            * of the chain (bounds history), never prunes */
 };
 
 struct vrf_subprog {
