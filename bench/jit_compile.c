@@ -15,9 +15,10 @@
  *
  * Printed: per object the programs, slots, time and us per 1,000 slots (-v: per program),
  * then over all corpus programs the median of the per-program us/1000, the total
- * (sum of times / sum of slots) and the slowest per-program figure. Columns: "us/1000"
- * with runtime memory checks (unverified code), "-mmap" the same without the mmap and
- * mprotect calls, "trusted" without checks (what a verified program compiles to, the
+ * (sum of times / sum of slots) and the slowest per-program figure, and both totals
+ * without the mmap and mprotect calls. Columns: "us/1000" with runtime memory checks
+ * (unverified code), "-mmap" the same without the mmap and mprotect calls, "trusted"
+ * without checks (what a verified program compiles to, the
  * default when an object is loaded), "budget" the extra compile of the
  * instruction-counting body, made on the first run that asks for a budget (not at load).
  */
@@ -45,7 +46,7 @@ static bool verbose;
 static double *per_prog;
 static size_t nper, per_cap;
 static double *per_trusted;
-static double total_ns, total_slots, total_ns1, total_trusted;
+static double total_ns, total_slots, total_ns1, total_trusted, total_sys, total_trusted_sys;
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -70,6 +71,7 @@ struct timing {
 	uint64_t ns, sys_ns;      /* body 0 (at load): all, of which mmap+mprotect */
 	uint64_t budget_ns;       /* the budget body, compiled on first budgeted use */
 	uint64_t trusted_ns;      /* body 0 without runtime checks */
+	uint64_t trusted_sys_ns;  /* of which mmap+mprotect */
 };
 
 static uint64_t dummy_helper(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
@@ -117,7 +119,7 @@ static int time_prog(struct xbpf_prog *p, unsigned loads, struct timing *tm)
 	if (!err)
 		err = compile_n(p, loads, p->flags, true, a);
 	if (!err)
-		*tm = (struct timing){a[0], a[1], a[2], b[0]};
+		*tm = (struct timing){a[0], a[1], a[2], b[0], b[1]};
 	return err;
 }
 
@@ -147,6 +149,8 @@ static void record(size_t slots, const struct timing *tm)
 	per_prog[nper++] = (double)tm->ns / ((double)slots / 1000) / 1000;
 	total_ns += (double)tm->ns;
 	total_trusted += (double)tm->trusted_ns;
+	total_sys += (double)tm->sys_ns;
+	total_trusted_sys += (double)tm->trusted_sys_ns;
 	total_ns1 += (double)tm->budget_ns;
 	total_slots += (double)slots;
 }
@@ -236,6 +240,7 @@ static void bench_object(struct xbpf_vm *vm, const char *path, unsigned loads, b
 		sum.sys_ns += tm.sys_ns;
 		sum.budget_ns += tm.budget_ns;
 		sum.trusted_ns += tm.trusted_ns;
+		sum.trusted_sys_ns += tm.trusted_sys_ns;
 		slots += p->insn_cnt;
 		progs++;
 	}
@@ -274,10 +279,12 @@ static void summary(void)
 	printf("\ncorpus: %zu programs, %.0f slots; us per 1,000 slots:\n"
 	       "  with runtime checks: median %.1f per program, total %.1f (%.1f ms), slowest %.1f\n"
 	       "  trusted (verified):  median %.1f per program, total %.1f (%.1f ms), slowest %.1f\n"
-	       "  budget body (compiled on the first budgeted run): total %.1f\n",
+	       "  budget body (compiled on the first budgeted run): total %.1f\n"
+	       "  without mmap+mprotect: with runtime checks total %.1f, trusted total %.1f\n",
 	       nper, total_slots, per_prog[nper / 2], total_ns / 1000 / k, total_ns / 1e6,
 	       per_prog[nper - 1], per_trusted[nper / 2], total_trusted / 1000 / k,
-	       total_trusted / 1e6, per_trusted[nper - 1], total_ns1 / 1000 / k);
+	       total_trusted / 1e6, per_trusted[nper - 1], total_ns1 / 1000 / k,
+	       (total_ns - total_sys) / 1000 / k, (total_trusted - total_trusted_sys) / 1000 / k);
 }
 
 /* A VM whose every helper id has an implementation (dummies where xbpf has none). */

@@ -263,6 +263,8 @@ struct blk {
 	uint8_t reach;
 	int16_t callee;            /* ends with a local call to this function (-2: none) */
 	uint16_t gen, kill, in, out;
+	uint16_t entry;            /* 1 + the function it is the entry of, 0 none */
+	uint8_t back;              /* a successor of itself or of a later block */
 };
 
 static uint16_t call_use(const struct blk *b, const uint16_t *func_in)
@@ -303,7 +305,8 @@ static bool ends_block(const struct jit_ctx *c, size_t i, const struct opfacts *
  * of each leader's straight-line block (budget billing: every valid instruction counts
  * for the last leader before it), and note every valid instruction's registers
  * (ud[i] = uses | defs << 16). Returns the block count. */
-static size_t make_blocks(struct jit_ctx *c, struct blk *bl, uint32_t *blk_of, uint32_t *ud)
+static size_t make_blocks(struct jit_ctx *c, struct blk *bl, uint32_t *blk_of, uint32_t *ud,
+			  uint32_t *last_call)
 {
 	const struct vm_dinsn *code = c->code;
 	struct jit_insn *ins = c->ins;
@@ -341,6 +344,8 @@ static size_t make_blocks(struct jit_ctx *c, struct blk *bl, uint32_t *blk_of, u
 		b->last = (uint32_t)i;
 		if (o->form == FORM_CALL_LOCAL) {
 			b->callee = (int16_t)callee_index(c, i);
+			if (b->callee >= 0)
+				last_call[b->callee] = (uint32_t)(nb - 1); /* the last so far */
 			open = false;
 			continue;
 		}
@@ -380,8 +385,10 @@ static void reach_blocks(struct jit_ctx *c, struct blk *bl, size_t nb, const uin
 		int ns = successors(c, bl[k].last, s), m = 0;
 		for (int j = 0; j < ns; j++) {
 			int64_t t = block_at(c, bl, nb, blk_of, s[j]);
-			if (t >= 0)
+			if (t >= 0) {
 				bl[k].succ[m++] = (uint32_t)t;
+				bl[t].back |= (size_t)t <= k;
+			}
 		}
 		bl[k].nsucc = (uint8_t)m;
 		for (; m < 2; m++)
@@ -390,8 +397,10 @@ static void reach_blocks(struct jit_ctx *c, struct blk *bl, size_t nb, const uin
 	bl[nb] = (struct blk){.callee = -2};
 	for (unsigned f = 0; f < c->prog->func_cnt; f++) {
 		int64_t k = block_at(c, bl, nb, blk_of, c->prog->funcs[f].start);
-		if (k >= 0)
+		if (k >= 0) {
 			bl[k].reach = 1;
+			bl[k].entry = (uint16_t)(f + 1);
+		}
 	}
 	for (size_t k = 0; k < nb; k++) {
 		if (!bl[k].reach)
@@ -417,13 +426,18 @@ static void reach_blocks(struct jit_ctx *c, struct blk *bl, size_t nb, const uin
 	}
 }
 
-/* Fixpoint over the reachable blocks, backwards, and the functions' live-ins. */
-static void blocks_fixpoint(const struct jit_ctx *c, struct blk *bl, size_t nb,
-			    const uint32_t *blk_of, uint16_t *func_in)
+/* Fixpoint over the reachable blocks, backwards, and the functions' live-ins (the least
+ * one, as any order of updates from nothing reaches it). A sweep goes from the last block
+ * to the first, so a block sees this sweep's live-ins of the blocks after it and of the
+ * functions whose entries are after it; another sweep is needed only when a live-in
+ * changes that a block already passed reads: a block that follows itself or a later block
+ * (a backward jump), or a function's entry called from it or a later block. Programs
+ * without loops or backward calls settle in one sweep. */
+static void blocks_fixpoint(struct blk *bl, size_t nb, uint16_t *func_in,
+			    const uint32_t *last_call)
 {
-	unsigned nf = c->prog->func_cnt;
-	for (bool changed = true; changed;) {
-		changed = false;
+	for (bool again = true; again;) {
+		again = false;
 		for (size_t k = nb; k-- > 0;) {
 			struct blk *b = &bl[k];
 			if (!b->reach)
@@ -431,34 +445,33 @@ static void blocks_fixpoint(const struct jit_ctx *c, struct blk *bl, size_t nb,
 			/* a missing successor is block nb, which is empty (in = 0) */
 			uint16_t out = bl[b->succ[0]].in | bl[b->succ[1]].in;
 			uint16_t in = (uint16_t)(b->gen | ((out | call_use(b, func_in)) & ~b->kill));
-			if (in != b->in || out != b->out) {
-				b->in = in;
-				b->out = out;
-				changed = true;
-			}
-		}
-		for (unsigned f = 0; f < nf; f++) {
-			int64_t k = block_at(c, bl, nb, blk_of, c->prog->funcs[f].start);
-			if (k >= 0 && bl[k].in != func_in[f]) {
-				func_in[f] = bl[k].in;
-				changed = true;
+			b->out = out;
+			if (in == b->in)
+				continue;
+			b->in = in;
+			again |= b->back;
+			if (b->entry) {
+				func_in[b->entry - 1] = in;
+				again |= last_call[b->entry - 1] >= k;
 			}
 		}
 	}
 }
 
 
-/* Dead definitions and jumps to the next instruction (i reachable, live_out known). */
-static void mark_dead(struct jit_ctx *c, const struct opfacts *o, size_t i)
+/* The flags a reachable instruction gains once its live_out is known: JI_REACH, and
+ * JI_SKIP for a dead definition (its only effect is writing dst, it cannot fault, and dst
+ * is not live after it) or JI_NOP for a jump to the next instruction. Computed from the
+ * flags and live_out in registers (one load and one store of the entry). */
+static inline uint16_t reach_flags(const struct vm_dinsn *d, const struct opfacts *o, size_t i,
+				   uint16_t flags, uint16_t live, bool checks)
 {
-	const struct vm_dinsn *d = &c->code[i];
-	struct jit_insn *in = &c->ins[i];
 	/* without branches: which instructions these are does not follow a pattern */
 	bool pure = ((o->flags & OF_PURE) != 0) |
-		    (((o->flags & OF_LDX) != 0) & (!c->checks | ((in->flags & JI_SAFE_MEM) != 0)));
-	bool dead = !(in->live_out >> d->dst & 1) & pure;
+		    (((o->flags & OF_LDX) != 0) & (!checks | ((flags & JI_SAFE_MEM) != 0)));
+	bool dead = !(live >> d->dst & 1) & pure;
 	bool nop = ((o->flags & OF_NOPABLE) != 0) & ((size_t)d->off == i + 1);
-	in->flags |= (uint16_t)((dead ? JI_SKIP : 0) | (nop ? JI_NOP : 0));
+	return (uint16_t)(JI_REACH | (dead ? JI_SKIP : 0) | (nop ? JI_NOP : 0));
 }
 
 /* Every reachable instruction's JI_REACH and live_out (and, on the way, its dead
@@ -466,18 +479,21 @@ static void mark_dead(struct jit_ctx *c, const struct opfacts *o, size_t i)
 static void live_outs(struct jit_ctx *c, const struct blk *bl, size_t nb,
 		      const uint16_t *func_in, const uint32_t *ud)
 {
+	const struct vm_dinsn *code = c->code;
+	struct jit_insn *ins = c->ins;
+	bool checks = c->checks;
 	for (size_t k = 0; k < nb; k++) {
 		if (!bl[k].reach)
 			continue;
 		uint16_t live = bl[k].out;
 		for (size_t i = bl[k].last + 1; i-- > bl[k].first;) {
-			const struct vm_dinsn *d = &c->code[i];
+			const struct vm_dinsn *d = &code[i];
 			if (d->op == XOP_INVALID)
 				continue;
 			const struct opfacts *o = &opf[d->op];
-			c->ins[i].live_out = live;
-			c->ins[i].flags |= JI_REACH;
-			mark_dead(c, o, i);
+			uint16_t flags = ins[i].flags;
+			ins[i].live_out = live;
+			ins[i].flags = flags | reach_flags(d, o, i, flags, live, checks);
 			uint16_t use = (uint16_t)ud[i], def = (uint16_t)(ud[i] >> 16);
 			if (o->form == FORM_CALL_LOCAL)
 				use = call_use(&bl[k], func_in);
@@ -491,30 +507,30 @@ static void live_outs(struct jit_ctx *c, const struct blk *bl, size_t nb,
 static int reach_and_liveness(struct jit_ctx *c, uint32_t *ud)
 {
 	unsigned nf = c->prog->func_cnt;
-	uint16_t *func_in = calloc(nf + 1, sizeof *func_in);
+	/* per function: the last block calling it, then its live-in */
+	uint32_t *last_call = calloc(nf + 1, sizeof *last_call + sizeof(uint16_t));
+	uint16_t *func_in = last_call ? (uint16_t *)(last_call + nf + 1) : NULL;
 	size_t bl_cap, of_cap, st_cap;
 	struct blk *bl = jit_scratch_take(SCR_LIVE, (c->n + 1) * sizeof *bl, &bl_cap);
 	uint32_t *blk_of = jit_scratch_take(SCR_ORDER, (c->n + 1) * sizeof *blk_of, &of_cap);
 	uint32_t *stack = jit_scratch_take(SCR_REACH, (c->n + 1) * sizeof *stack, &st_cap);
 	int err = func_in && bl && blk_of && stack ? 0 : -ENOMEM;
 	if (!err) {
-		size_t nb = make_blocks(c, bl, blk_of, ud);
+		size_t nb = make_blocks(c, bl, blk_of, ud, last_call);
 		reach_blocks(c, bl, nb, blk_of, stack);
-		blocks_fixpoint(c, bl, nb, blk_of, func_in);
+		blocks_fixpoint(bl, nb, func_in, last_call);
 		live_outs(c, bl, nb, func_in, ud);
 		int64_t k0 = block_at(c, bl, nb, blk_of, c->prog->funcs[0].start);
 		c->main_live_in = k0 >= 0 ? bl[k0].in : 0;
 		/* zeroing a register at entry counts as writing it (it must be saved) */
 		c->fn[0].writes |= c->main_live_in & 0x3c0u;
 	}
-	free(func_in);
+	free(last_call);
 	jit_scratch_give(SCR_LIVE, bl, bl_cap);
 	jit_scratch_give(SCR_ORDER, blk_of, of_cap);
 	jit_scratch_give(SCR_REACH, stack, st_cap);
 	return err;
 }
-/* (mark_dead: an instruction whose only effect is writing dst, and cannot fault, is
- * dead when dst is not live after it) */
 
 static void mark_fusions(struct jit_ctx *c, size_t i, uint8_t f, uint8_t flags)
 {
@@ -559,6 +575,7 @@ struct node {
 	const struct vm_dinsn *d;
 	struct jit_insn *in;
 	const struct opfacts *o;
+	int64_t *cval;
 	uint16_t use, def;
 };
 
@@ -569,7 +586,7 @@ static inline void track_constant(const struct node *x, struct consts *k)
 	const struct opfacts *o = x->o;
 	if ((o->flags & OF_XSRC) && (k->known >> d->src & 1) && d->src != 10) {
 		in->flags |= JI_SRC_CONST;
-		in->cval = k->val[d->src];
+		*x->cval = k->val[d->src];
 	}
 	/* a local call forgets everything, a helper call r0-r5 */
 	k->known &= (uint16_t)~(x->def | o->kfix);
@@ -582,7 +599,7 @@ static inline void track_constant(const struct node *x, struct consts *k)
 	case CK_SRC: case CK_SRC32:
 		if (!(in->flags & JI_SRC_CONST))
 			return;
-		v = o->ck == CK_SRC ? in->cval : (int64_t)(uint32_t)in->cval;
+		v = o->ck == CK_SRC ? *x->cval : (int64_t)(uint32_t)*x->cval;
 		break;
 	default: return;
 	}
@@ -646,7 +663,7 @@ static void mark_forward(struct jit_ctx *c, const uint32_t *ud)
 	struct jit_insn *ins = c->ins;
 	size_t n = c->n;
 	for (size_t i = 0; i < n; i++) {
-		struct node x = {&code[i], &ins[i], NULL, 0, 0};
+		struct node x = {&code[i], &ins[i], NULL, &c->cval[i], 0, 0};
 		if (x.in->flags & JI_LEADER)
 			k.known = 0;
 		if (x.d->op == XOP_INVALID || !(x.in->flags & JI_REACH))

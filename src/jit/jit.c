@@ -55,6 +55,20 @@ void jit_site_grow(struct jit_ctx *c)
 	c->sites_cap = cap;
 }
 
+void jit_call_grow(struct jit_ctx *c)
+{
+	size_t cap = c->calls_cap ? c->calls_cap * 2 : 64;
+	struct jit_call *p = c->hot.oom ? NULL : realloc(c->calls, cap * sizeof *p);
+	if (!p) {
+		/* as jit_site_grow() */
+		c->hot.oom = true;
+		c->ncalls = 0;
+		return;
+	}
+	c->calls = p;
+	c->calls_cap = cap;
+}
+
 void jit_fail(struct jit_ctx *c, int err, const char *fmt, ...)
 {
 	if (c->err)
@@ -174,6 +188,7 @@ void jit_scratch_give(enum jit_scratch i, void *p, size_t cap)
 static void ctx_free(struct jit_ctx *c)
 {
 	jit_scratch_give(SCR_INS, c->ins, c->ins_cap);
+	jit_scratch_give(SCR_CVAL, c->cval, c->cval_cap);
 	free(c->fn);
 	jit_scratch_give(SCR_HOT, c->hot.p, c->hot.cap);
 	jit_scratch_give(SCR_COLD, c->cold.p, c->cold.cap);
@@ -181,6 +196,7 @@ static void ctx_free(struct jit_ctx *c)
 	jit_scratch_give(SCR_COLDBLK, c->cur.cold_blk, c->cold_blk_cap);
 	jit_scratch_give(SCR_COLDPC, c->cur.cold_pc, c->cold_pc_cap);
 	jit_scratch_give(SCR_SITES, c->sites, c->sites_cap * sizeof *c->sites);
+	jit_scratch_give(SCR_CALLS, c->calls, c->calls_cap * sizeof *c->calls);
 }
 
 static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, int body, char *log,
@@ -195,11 +211,13 @@ static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, int body, char *l
 	c->log_size = log_size;
 	c->checks = !(prog->flags & XBPF_PROG_F_NO_CHECKS);
 	c->blind = prog->flags & XBPF_PROG_F_JIT_BLIND;
-	c->blind_seed = wall_ns() * 0x9e3779b97f4a7c15ull | 1;
+	if (c->blind) /* the clock only when keys are needed */
+		c->blind_seed = wall_ns() * 0x9e3779b97f4a7c15ull | 1;
 	size_t n = c->n, fixed = n + prog->func_cnt + JG__COUNT, cap;
 	c->nlabels = fixed;
 	c->cur.cold_base = (uint32_t)fixed;
 	c->ins = jit_scratch_take(SCR_INS, (n + 1) * sizeof *c->ins, &c->ins_cap);
+	c->cval = jit_scratch_take(SCR_CVAL, (n + 1) * sizeof *c->cval, &c->cval_cap);
 	c->fn = calloc(prog->func_cnt + 1, sizeof *c->fn);
 	/* room for a cold block per instruction; only the fixed labels are initialised */
 	c->cur.l = jit_scratch_take(SCR_LABELS, (fixed + (n + 1) * JC__COUNT) * sizeof *c->cur.l,
@@ -212,8 +230,11 @@ static int ctx_init(struct jit_ctx *c, struct xbpf_prog *prog, int body, char *l
 	c->cold.p = jit_scratch_take(SCR_COLD, n * 16 + 4 * JIT_ROOM, &c->cold.cap);
 	c->sites = jit_scratch_take(SCR_SITES, (n * 4 + 256) * sizeof *c->sites, &cap);
 	c->sites_cap = cap / sizeof *c->sites;
-	if (!c->hot.p || !c->cold.p || !c->sites || !c->ins || !c->fn || !c->cur.l ||
-	    !c->cur.cold_blk || !c->cur.cold_pc)
+	/* at most one call per instruction (a memory check or a local call), and the entry's */
+	c->calls = jit_scratch_take(SCR_CALLS, (n + 16) * sizeof *c->calls, &cap);
+	c->calls_cap = cap / sizeof *c->calls;
+	if (!c->hot.p || !c->cold.p || !c->sites || !c->calls || !c->ins || !c->cval || !c->fn ||
+	    !c->cur.l || !c->cur.cold_blk || !c->cur.cold_pc)
 		return -ENOMEM;
 	memset(c->ins, 0, (n + 1) * sizeof *c->ins);
 	memset(c->cur.l, 0xff, fixed * sizeof *c->cur.l);
@@ -234,15 +255,23 @@ static int emit_all(struct jit_ctx *c)
 
 /* ---- relaxation and assembly -------------------------------------------------------- */
 
+/* A site as relaxation sees it: everything the sweeps and the assembly read, in one
+ * place (its target label copied in). */
+struct rsite {
+	uint32_t off;          /* offset in its stream */
+	int32_t tpos;          /* the target label: position, -1 unbound */
+	uint32_t tsites;       /* relaxed sites of its stream before the target */
+	uint8_t tcold;         /* the target is in the cold stream */
+	uint8_t kind;          /* JS_JMP or JS_JCC */
+	uint8_t cc;
+	uint8_t shrt;          /* relaxed to the short form */
+};
+
 /* Sites of both streams in offset order, with the bytes their short forms save. */
 struct relax {
-	uint32_t *idx[2];      /* site indexes per stream (0 hot, 1 cold), by offset */
+	struct rsite *rs[2];   /* the sites per stream (0 hot, 1 cold), by offset */
 	size_t cnt[2];
 	int64_t *saved[2];     /* saved[s][k]: bytes saved by the first k sites of stream s */
-	struct jit_label *tgt[2]; /* tgt[s][k]: the target label of site k of stream s */
-	uint32_t *calls;       /* calls (fixed size, not relaxed): site index, then the
-				* number of relaxed sites of its stream before it */
-	size_t ncalls;
 	void *block;           /* one scratch block holding the arrays above */
 	size_t block_cap;
 	int64_t hot_len;       /* relaxed hot length */
@@ -268,24 +297,30 @@ static int64_t label_at(const struct relax *r, const struct jit_label *l)
  * decided, the savings of the sites before it are this sweep's and those after it the
  * previous sweep's (or none): never more than the final ones, so a forward distance is
  * estimated from above and a backward one is exact for this sweep; either way a branch
- * made short stays in range, whatever later decisions shrink. */
+ * made short stays in range, whatever later decisions shrink. (Every site has a short
+ * form: calls are not sites.) */
 static bool relax_sweep(struct jit_ctx *c, struct relax *r)
 {
 	bool changed = false;
+	const unsigned shrt = r->size[JS_JMP][1];
+	const int64_t save[2] = {r->size[JS_JMP][0] - shrt, r->size[JS_JCC][0] - shrt};
+	_Static_assert(JS_JMP == 0 && JS_JCC == 1, "save[] is indexed by kind");
 	for (int st = 0; st < 2; st++) {
 		int64_t *saved = r->saved[st];
+		struct rsite *a = r->rs[st];
+		int64_t base = st ? r->hot_len : 0;
 		for (uint32_t k = 0; k < r->cnt[st]; k++) {
-			struct jit_site *s = &c->sites[r->idx[st][k]];
-			unsigned lng = r->size[s->kind][0], shrt = r->size[s->kind][1];
-			if (!s->shrt && shrt) {
-				int64_t t = label_at(r, &r->tgt[st][k]);
-				int64_t end = relax_pos(r, st, s->off, k) + shrt;
-				if (t >= 0 && t - end >= -128 && t - end <= 127) {
+			struct rsite *s = &a[k];
+			if (!s->shrt && s->tpos >= 0) {
+				int64_t t = (int64_t)s->tpos - r->saved[s->tcold][s->tsites] +
+					    (s->tcold ? r->hot_len : 0);
+				int64_t d = t - ((int64_t)s->off - saved[k] + base + shrt);
+				if (d >= -128 && d <= 127) {
 					s->shrt = 1;
 					changed = true;
 				}
 			}
-			saved[k + 1] = saved[k] + (s->shrt ? lng - shrt : 0);
+			saved[k + 1] = saved[k] + (s->shrt ? save[s->kind] : 0);
 		}
 		if (st == 0)
 			r->hot_len = (int64_t)c->hot.len - saved[r->cnt[0]];
@@ -304,17 +339,19 @@ static unsigned relax_sites(struct jit_ctx *c, struct relax *r)
 	return sweeps;
 }
 
-/* Copy the n bytes at src to dst; the code between two sites is mostly a few bytes, so
- * up to 16 go as one fixed-size copy when both sides have 16 bytes of room (the bytes
- * copied past n are overwritten by what is written next: a site, the next piece, the
- * cold stream or the int3 fill of install()). */
+/* Copy the n bytes at src to dst; the code between two sites is mostly a few dozen
+ * bytes, so up to 64 go as fixed-size 16-byte copies when both sides have 64 bytes of
+ * room (the bytes copied past n are overwritten by what is written next: a site, the next
+ * piece, the cold stream or the int3 fill of install()). */
 static inline void copy_piece(uint8_t *dst, const uint8_t *dst_end, const uint8_t *src,
 			      const uint8_t *src_end, size_t n)
 {
-	if (n <= 16 && dst_end - dst >= 16 && src_end - src >= 16)
-		memcpy(dst, src, 16);
-	else
+	if (n <= 64 && dst_end - dst >= 64 && src_end - src >= 64) {
+		for (size_t i = 0; i < n; i += 16)
+			memcpy(dst + i, src + i, 16);
+	} else {
 		memcpy(dst, src, n);
+	}
 }
 
 /* Copy stream st into out (out_end: the end of the writable memory), re-encoding its
@@ -327,14 +364,15 @@ static int assemble_stream(struct jit_ctx *c, const struct relax *r, int st, uin
 	size_t from = 0;
 	uint8_t *o = out;
 	for (size_t k = 0; k < r->cnt[st]; k++) {
-		const struct jit_site *s = &c->sites[r->idx[st][k]];
+		const struct rsite *s = &r->rs[st][k];
 		copy_piece(o, out_end, b->p + from, src_end, s->off - from);
 		o += s->off - from;
 		unsigned size = r->size[s->kind][s->shrt];
-		int64_t t = label_at(r, &r->tgt[st][k]);
+		int64_t t = s->tpos < 0 ? -1 : relax_pos(r, s->tcold, (uint32_t)s->tpos, s->tsites);
 		int64_t end = relax_pos(r, st, s->off, (uint32_t)k) + size;
 		if (t < 0) {
-			jit_fail(c, -EFAULT, "JIT: branch to an unbound label %u", s->lbl);
+			jit_fail(c, -EFAULT, "JIT: branch to an unbound label (site %zu, %s)", k,
+				 st ? "cold" : "hot");
 			return c->err;
 		}
 		jit_arch_site_encode(o, s->kind, s->cc, s->shrt, (int32_t)(t - end));
@@ -355,29 +393,22 @@ static int relax_init(const struct jit_ctx *c, struct relax *r)
 {
 	memset(r, 0, sizeof *r);
 	size_t m = c->nsites + 1;
-	size_t per = sizeof *r->saved[0] + sizeof *r->tgt[0] + sizeof *r->idx[0];
-	uint8_t *p = jit_scratch_take(SCR_RELAX, 2 * m * (per + sizeof *r->calls),
-				      &r->block_cap);
+	size_t per = sizeof *r->saved[0] + sizeof *r->rs[0];
+	uint8_t *p = jit_scratch_take(SCR_RELAX, 2 * m * per, &r->block_cap);
 	if (!p)
 		return -ENOMEM;
 	r->block = p;
-	/* widest alignment first: int64_t, then the labels, then uint32_t */
+	/* widest alignment first: int64_t, then the sites */
 	for (int st = 0; st < 2; st++, p += m * sizeof *r->saved[0])
 		r->saved[st] = (int64_t *)(void *)p;
-	for (int st = 0; st < 2; st++, p += m * sizeof *r->tgt[0])
-		r->tgt[st] = (struct jit_label *)(void *)p;
-	for (int st = 0; st < 2; st++, p += m * sizeof *r->idx[0])
-		r->idx[st] = (uint32_t *)(void *)p;
-	r->calls = (uint32_t *)(void *)p;
+	for (int st = 0; st < 2; st++, p += m * sizeof *r->rs[0])
+		r->rs[st] = (struct rsite *)(void *)p;
 	for (size_t i = 0; i < c->nsites; i++) {
-		int st = c->sites[i].cold;
-		if (c->sites[i].kind == JS_CALL) {
-			r->calls[2 * r->ncalls] = (uint32_t)i;
-			r->calls[2 * r->ncalls++ + 1] = (uint32_t)r->cnt[st];
-			continue;
-		}
-		r->tgt[st][r->cnt[st]] = c->cur.l[c->sites[i].lbl];
-		r->idx[st][r->cnt[st]++] = (uint32_t)i;
+		const struct jit_site *s = &c->sites[i];
+		const struct jit_label *l = &c->cur.l[s->lbl];
+		int st = s->cold;
+		r->rs[st][r->cnt[st]++] = (struct rsite){s->off, l->pos, l->sites, l->cold, s->kind,
+							 s->cc, 0};
 	}
 	for (int st = 0; st < 2; st++)
 		memset(r->saved[st], 0, (r->cnt[st] + 1) * sizeof *r->saved[st]);
@@ -394,9 +425,9 @@ static int relax_init(const struct jit_ctx *c, struct relax *r)
 static int patch_calls(struct jit_ctx *c, const struct relax *r, uint8_t *mem)
 {
 	unsigned size = r->size[JS_CALL][0];
-	for (size_t j = 0; j < r->ncalls; j++) {
-		const struct jit_site *s = &c->sites[r->calls[2 * j]];
-		int64_t at = relax_pos(r, s->cold, s->off, r->calls[2 * j + 1]);
+	for (size_t j = 0; j < c->ncalls; j++) {
+		const struct jit_call *s = &c->calls[j];
+		int64_t at = relax_pos(r, (int)s->cold, s->off, s->before);
 		int64_t t = label_at(r, &c->cur.l[s->lbl]);
 		if (t < 0) {
 			jit_fail(c, -EFAULT, "JIT: call to an unbound label %u", s->lbl);
@@ -450,6 +481,22 @@ static void image_free(struct jit_image *im)
 	free(im);
 }
 
+/* Final image offsets of the labels l[0..n) into pos (-1 unbound): label_at() without
+ * branches (whether a cold stub's label is bound follows no pattern). */
+static void label_positions(const struct relax *r, const struct jit_label *l, size_t n,
+			    int32_t *pos)
+{
+	const int64_t *saved[2] = {r->saved[0], r->saved[1]};
+	const int64_t base[2] = {0, r->hot_len};
+	for (size_t i = 0; i < n; i++) {
+		bool bound = l[i].pos >= 0;
+		unsigned st = l[i].cold & 1;             /* unbound labels are all ones */
+		uint32_t k = bound ? l[i].sites : 0;
+		int64_t v = (int64_t)l[i].pos - saved[st][k] + base[st];
+		pos[i] = bound ? (int32_t)v : -1;
+	}
+}
+
 /* Relax, assemble and install the emitted body into im. */
 static int finish(struct jit_ctx *c, struct jit_image *im)
 {
@@ -466,8 +513,7 @@ static int finish(struct jit_ctx *c, struct jit_image *im)
 		jit_fail(c, -ENOMEM, "cannot map executable memory: %s", strerror(errno));
 	err = im->mem ? 0 : c->err ? c->err : -ENOMEM;
 	if (!err) {
-		for (size_t l = 0; l < c->nlabels; l++)
-			im->pos[l] = (int32_t)label_at(&r, &L->l[l]);
+		label_positions(&r, L->l, c->nlabels, im->pos);
 		memcpy(im->cold_pc, L->cold_pc, L->ncold * sizeof *im->cold_pc);
 		im->ncold = L->ncold;
 		im->hot_len = (uint32_t)r.hot_len;

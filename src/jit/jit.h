@@ -5,11 +5,12 @@
  * program in one pass into two streams: "hot" (the straight-line code) and "cold" (error
  * paths, budget checks of taken branches, the shared memory-check routine), laid out hot
  * then cold. A label is a position in either stream. Every branch or call to a label is a
- * fix-up site, emitted in its long form; afterwards the driver relaxes the sites in one
- * or two forward sweeps (a branch whose distance, estimated from above, fits in 8 bits
- * becomes short; distances only shrink, so an estimate that fits stays true) and
- * assembles the final image, re-encoding each site with its displacement. Branches
- * inside one lowering sequence that skip a few fixed bytes never span a site.
+ * fix-up site, emitted in its long form (a call has one form: it is only patched, from
+ * c->calls); afterwards the driver relaxes the sites in one or two forward sweeps (a
+ * branch whose distance, estimated from above, fits in 8 bits becomes short; distances
+ * only shrink, so an estimate that fits stays true) and assembles the final image,
+ * re-encoding each site with its displacement. Branches inside one lowering sequence
+ * that skip a few fixed bytes never span a site.
  *
  * A program has two bodies, each its own image: body 0 for runs without an instruction
  * budget (rc->budget == UINT64_MAX), compiled at load, and body 1 that counts slots
@@ -44,7 +45,7 @@ enum jit_iflag {
 	JI_FUSE_ZEXT  = 1u << 4,  /* with the next insn: dst <<= 32; dst >>= 32 */
 	JI_FUSE_SEXT  = 1u << 5,  /* with the next insn: dst <<= 32; dst s>>= 32 */
 	JI_FUSE_JNOT  = 1u << 6,  /* jcc over the next insn (a ja): one inverted jcc (body 0) */
-	JI_SRC_CONST  = 1u << 7,  /* the source register holds the constant `cval` */
+	JI_SRC_CONST  = 1u << 7,  /* the source register holds the constant c->cval[i] */
 	JI_NOP        = 1u << 8,  /* a jump to the next instruction: no code */
 	JI_SAFE_MEM   = 1u << 9,  /* memory access proven in bounds (r10 + constant in frame) */
 	JI_FUSE_LEA   = 1u << 10, /* with the next insn: dst = a; dst += b|imm  ->  one lea */
@@ -52,12 +53,12 @@ enum jit_iflag {
 	JI_FUSE_SEXT3 = 1u << 12, /* x <<= 32; y = x; y s>>= 32 (x dead after): y = (s32)x */
 };
 
+/* 8 bytes, so that the passes over it touch few cache lines (the constants are apart) */
 struct jit_insn {
 	uint16_t flags;     /* enum jit_iflag */
 	uint16_t live_out;  /* registers (bit i = ri) read later before written */
 	uint16_t func;      /* index into prog->funcs */
 	uint16_t slots;     /* JI_LEADER: slots of the block it starts (lddw counts 2) */
-	int64_t cval;       /* JI_SRC_CONST: the source register's value */
 };
 
 struct jit_func {
@@ -111,12 +112,22 @@ struct jit_site {
 	uint8_t cc;        /* condition (JS_JCC), the backend's encoding */
 	uint8_t shrt;      /* relaxed to the short form */
 };
+/* A call to a label (one size: not relaxed, kept apart from the sites): at `off` of its
+ * stream, with `before` relaxed sites of that stream before it. */
+struct jit_call {
+	uint32_t off;
+	uint32_t lbl;
+	uint32_t before;
+	uint32_t cold;
+};
 
 struct jit_ctx {
 	struct xbpf_prog *prog;
 	const struct vm_dinsn *code;
 	size_t n;                  /* instruction slots */
 	struct jit_insn *ins;      /* n entries, and a spare one (zero) after them */
+	int64_t *cval;             /* n entries: with JI_SRC_CONST, the source register's
+				    * value (others are not written) */
 	struct jit_func *fn;       /* prog->func_cnt entries */
 	bool checks;               /* runtime memory checks (no XBPF_PROG_F_NO_CHECKS) */
 	bool blind;                /* constant blinding (XBPF_PROG_F_JIT_BLIND) */
@@ -135,10 +146,12 @@ struct jit_ctx {
 	struct jit_buf *out;       /* hot or cold */
 	struct jit_labels cur;
 	size_t nlabels;            /* labels in use */
-	size_t ins_cap, labels_cap, cold_blk_cap, cold_pc_cap; /* scratch sizes (bytes) */
+	size_t ins_cap, cval_cap, labels_cap, cold_blk_cap, cold_pc_cap; /* scratch (bytes) */
 	struct jit_site *sites;
 	size_t nsites, sites_cap;
 	uint32_t stream_sites[2]; /* relaxed sites so far per stream (0 hot, 1 cold) */
+	struct jit_call *calls;    /* calls to labels (not relaxed) */
+	size_t ncalls, calls_cap;
 	bool used_check[2];        /* the read / write check routine is called */
 	int err;                   /* first compile error (-errno) */
 	char *log;
@@ -191,7 +204,23 @@ static inline void jit_site(struct jit_ctx *c, enum jit_site_kind kind, uint8_t 
 	bool cold = c->out == &c->cold;
 	c->sites[c->nsites++] = (struct jit_site){(uint32_t)c->out->len, lbl, cold, (uint8_t)kind,
 						  cc, 0};
-	c->stream_sites[cold] += kind != JS_CALL; /* calls are not relaxed: not counted */
+	c->stream_sites[cold]++;
+}
+/* Record a call (rel32, displacement filled in later) at offset `off` of the current
+ * stream; jit_call_site_if() only when `keep` (the record is written either way, so that
+ * the caller needs no branch). */
+JIT_HIDDEN void jit_call_grow(struct jit_ctx *c);
+static inline void jit_call_site_if(struct jit_ctx *c, uint32_t off, uint32_t lbl, bool keep)
+{
+	if (__builtin_expect(c->ncalls == c->calls_cap, 0))
+		jit_call_grow(c);
+	bool cold = c->out == &c->cold;
+	c->calls[c->ncalls] = (struct jit_call){off, lbl, c->stream_sites[cold], cold};
+	c->ncalls += keep;
+}
+static inline void jit_call_site(struct jit_ctx *c, uint32_t off, uint32_t lbl)
+{
+	jit_call_site_if(c, off, lbl, true);
 }
 /* Switch streams. */
 static inline void jit_to_cold(struct jit_ctx *c) { c->out = &c->cold; }
@@ -226,7 +255,8 @@ static inline void jit_reserve_both(struct jit_ctx *c)
  * growth and trimming per compile): take one of at least `want` bytes (*cap gets its
  * size; NULL when out of memory), give it back when done. */
 enum jit_scratch { SCR_HOT, SCR_COLD, SCR_LABELS, SCR_SITES, SCR_LIVE, SCR_ORDER, SCR_RELAX,
-		   SCR_COLDBLK, SCR_COLDPC, SCR_INS, SCR_NODES, SCR_REACH, SCR__COUNT };
+		   SCR_COLDBLK, SCR_COLDPC, SCR_INS, SCR_NODES, SCR_REACH, SCR_CALLS, SCR_CVAL,
+		   SCR__COUNT };
 JIT_HIDDEN void *jit_scratch_take(enum jit_scratch i, size_t want, size_t *cap);
 JIT_HIDDEN void jit_scratch_give(enum jit_scratch i, void *p, size_t cap);
 

@@ -54,15 +54,18 @@ static inline uint8_t *put_u64(uint8_t *q, uint64_t v)
 }
 
 /* REX prefix: W for 64-bit, R/X/B extend reg, index and rm; `force` emits a bare 0x40 so
- * that byte registers 4-7 mean spl/bpl/sil/dil instead of ah/ch/dh/bh. */
+ * that byte registers 4-7 mean spl/bpl/sil/dil instead of ah/ch/dh/bh.
+ * Without branches (whether an instruction needs one depends on its registers: a branch
+ * here would be mispredicted all the time): the byte is always written, and kept when
+ * needed; a byte written past the end is overwritten by what comes next (room is reserved
+ * ahead). The other variable-length fields below are written the same way. */
 static inline uint8_t *put_rex(uint8_t *q, bool w, unsigned reg, unsigned index, unsigned rm,
 			       bool force)
 {
 	uint8_t rex = X86_REX | (w ? X86_REX_W : 0) | (reg & 8 ? X86_REX_R : 0) |
 		      (index & 8 ? X86_REX_X : 0) | (rm & 8 ? X86_REX_B : 0);
-	if (rex != X86_REX || force)
-		*q++ = rex;
-	return q;
+	*q = rex;
+	return q + ((rex != X86_REX) | force);
 }
 
 static inline uint8_t *put_modrm(uint8_t *q, unsigned mod, unsigned reg, unsigned rm)
@@ -76,13 +79,10 @@ static inline uint8_t *put_mem(uint8_t *q, unsigned reg, unsigned base, int32_t 
 {
 	unsigned mod = (disp == 0 && (base & 7) != 5) ? 0 : emit_fits8(disp) ? 1 : 2;
 	q = put_modrm(q, mod, reg, base);
-	if ((base & 7) == 4)
-		*q++ = 0x24; /* SIB: base only */
-	if (mod == 1)
-		*q++ = (uint8_t)disp;
-	else if (mod == 2)
-		q = put_u32(q, (uint32_t)disp);
-	return q;
+	*q = 0x24; /* SIB: base only, for rsp and r12 */
+	q += (base & 7) == 4;
+	put_u32(q, (uint32_t)disp); /* disp8 is its low byte */
+	return q + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
 }
 
 /* ModRM + SIB (+disp) for [base + index * (1 << scale) + disp]; index is never rsp. */
@@ -92,11 +92,8 @@ static inline uint8_t *put_mem_idx(uint8_t *q, unsigned reg, unsigned base, unsi
 	unsigned mod = (disp == 0 && (base & 7) != 5) ? 0 : emit_fits8(disp) ? 1 : 2;
 	q = put_modrm(q, mod, reg, 4);
 	*q++ = (uint8_t)(scale << 6 | (index & 7) << 3 | (base & 7));
-	if (mod == 1)
-		*q++ = (uint8_t)disp;
-	else if (mod == 2)
-		q = put_u32(q, (uint32_t)disp);
-	return q;
+	put_u32(q, (uint32_t)disp);
+	return q + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
 }
 
 /* One-shot forms for callers that emit a single piece. */
@@ -142,11 +139,8 @@ static inline void emit_imul_rri(struct jit_buf *b, bool w, unsigned dst, unsign
 	q = put_rex(q, w, dst, 0, src, false);
 	*q++ = emit_fits8(imm) ? X86_IMUL_RMI8 : X86_IMUL_RMI32;
 	q = put_modrm(q, 3, dst, src);
-	if (emit_fits8(imm))
-		*q++ = (uint8_t)imm;
-	else
-		q = put_u32(q, (uint32_t)imm);
-	emit_done(b, q);
+	put_u32(q, (uint32_t)imm); /* imm8 is its low byte */
+	emit_done(b, q + (emit_fits8(imm) ? 1 : 4));
 }
 
 /* movzx dst32, src8 / movzx dst32, src16 (bytes = 1 or 2) */
@@ -205,16 +199,10 @@ static inline void emit_op_ri(struct jit_buf *b, unsigned ext, bool w, unsigned 
 {
 	uint8_t *q = emit_cur(b);
 	q = put_rex(q, w, 0, 0, dst, false);
-	if (emit_fits8(imm)) {
-		*q++ = X86_GRP1_I8;
-		q = put_modrm(q, 3, ext, dst);
-		*q++ = (uint8_t)imm;
-	} else {
-		*q++ = X86_GRP1_I32;
-		q = put_modrm(q, 3, ext, dst);
-		q = put_u32(q, (uint32_t)imm);
-	}
-	emit_done(b, q);
+	*q++ = emit_fits8(imm) ? X86_GRP1_I8 : X86_GRP1_I32;
+	q = put_modrm(q, 3, ext, dst);
+	put_u32(q, (uint32_t)imm); /* imm8 is its low byte */
+	emit_done(b, q + (emit_fits8(imm) ? 1 : 4));
 }
 
 /* test dst, imm32 */
@@ -421,11 +409,8 @@ static inline void emit_op_mi(struct jit_buf *b, unsigned ext, bool w, unsigned 
 	q = put_rex(q, w, 0, 0, base, false);
 	*q++ = emit_fits8(imm) ? X86_GRP1_I8 : X86_GRP1_I32;
 	q = put_mem(q, ext, base, disp);
-	if (emit_fits8(imm))
-		*q++ = (uint8_t)imm;
-	else
-		q = put_u32(q, (uint32_t)imm);
-	emit_done(b, q);
+	put_u32(q, (uint32_t)imm); /* imm8 is its low byte */
+	emit_done(b, q + (emit_fits8(imm) ? 1 : 4));
 }
 
 /* inc/dec dword [base + disp] */
@@ -457,6 +442,27 @@ static inline void emit_lea_idx(struct jit_buf *b, unsigned dst, unsigned base, 
 	*q++ = X86_LEA;
 	q = put_mem_idx(q, dst, base, index, scale, disp);
 	emit_done(b, q);
+}
+
+/* The memory check call, in one go (it is emitted for most memory accesses of unverified
+ * programs):  lea r11, [base + disp]; mov r10d, size; call rel32 (displacement 0, filled
+ * in later). Returns the offset of the call in b. Kept only when `keep` (else the bytes
+ * are written past the end, and overwritten by what comes next). */
+static inline size_t emit_check_call(struct jit_buf *b, unsigned base, int32_t disp,
+				     uint32_t size, bool keep)
+{
+	uint8_t *start = emit_cur(b), *q = start;
+	q = put_rex(q, true, X86_R11, 0, base, false);
+	*q++ = X86_LEA;
+	q = put_mem(q, X86_R11, base, disp);              /* lea r11, [base+disp] */
+	*q++ = X86_REX | X86_REX_B;
+	*q++ = (uint8_t)(X86_MOV_RI + (X86_R10 & 7));
+	q = put_u32(q, size);                              /* mov r10d, size */
+	size_t at = (size_t)(q - b->p);
+	*q++ = X86_CALL_REL32;
+	q = put_u32(q, 0);                                 /* call rel32 */
+	emit_done(b, keep ? q : start);
+	return at;
 }
 
 /* lock add/or/and/xor [base + disp], src (bytes 4 or 8) */

@@ -31,6 +31,7 @@
  * jit_rt_error()).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include "emit.h"
@@ -50,6 +51,42 @@ struct opnd {
 	unsigned r;
 };
 
+/* Facts of each operation the lowering reads, from the instruction table once per process
+ * (a few bytes per operation instead of the table's wide rows, so that lowering an
+ * instruction touches one small entry). */
+struct lop {
+	uint8_t form;      /* enum xbpf_form */
+	uint8_t op;        /* XBPF_OP() of the opcode: ALU operation or jump condition */
+	uint8_t w;         /* 64-bit (ALU64 and JMP classes) */
+	uint8_t sgn;       /* signed division (off == 1) */
+	uint8_t msize;     /* memory access size, 0 when none */
+	uint8_t msx;       /* sign-extending load */
+	uint8_t aop;       /* atomic operation (imm) */
+};
+static struct lop lops[XOP__COUNT];
+static pthread_once_t lops_once = PTHREAD_ONCE_INIT;
+static void call_seqs_init(void);
+
+/* (and the helper calls' code, call_seqs_init()) */
+static void lops_init(void)
+{
+	call_seqs_init();
+	for (unsigned op = 0; op < XOP__COUNT; op++) {
+		const struct isa_op *t = &isa_table[op];
+		bool mem = t->form == FORM_LDX || t->form == FORM_ST || t->form == FORM_STX ||
+			   t->form == FORM_ATOMIC || t->form == FORM_LDABS || t->form == FORM_LDIND;
+		lops[op] = (struct lop){
+			.form = t->form,
+			.op = XBPF_OP(t->code),
+			.w = isa_is_64((uint16_t)op),
+			.sgn = t->off.kind == RULE_EQ && t->off.value == 1,
+			.msize = mem ? (uint8_t)isa_mem_size((uint16_t)op) : 0,
+			.msx = XBPF_MODE(t->code) == XBPF_MEMSX,
+			.aop = (uint8_t)t->imm.value,
+		};
+	}
+}
+
 /* ---- branches ------------------------------------------------------------------------- */
 
 /* jcc/jmp (cc < 0) to a label: a fix-up site, emitted long; the driver relaxes it. */
@@ -65,7 +102,7 @@ static inline __attribute__((always_inline)) void br(struct jit_ctx *c, int cc, 
 /* call rel32 to a label */
 static void call_lbl(struct jit_ctx *c, uint32_t lbl)
 {
-	jit_site(c, JS_CALL, 0, lbl);
+	jit_call_site(c, (uint32_t)OUT->len, lbl);
 	emit_call32(OUT, 0);                          /* call rel32 */
 }
 
@@ -81,17 +118,18 @@ unsigned jit_arch_site_size(enum jit_site_kind kind, bool shrt)
 void jit_arch_site_encode(uint8_t *p, enum jit_site_kind kind, uint8_t cc, bool shrt,
 			  int32_t disp)
 {
-	struct jit_buf b = {p, 0, 16, false};
-	if (kind == JS_CALL)
-		emit_call32(&b, disp);                /* call rel32 */
-	else if (kind == JS_JMP && shrt)
-		emit_jmp8(&b, (int8_t)disp);          /* jmp rel8 */
-	else if (kind == JS_JMP)
-		emit_jmp32(&b, disp);                 /* jmp rel32 */
-	else if (shrt)
-		emit_jcc8(&b, cc, (int8_t)disp);      /* jcc rel8 */
-	else
-		emit_jcc32(&b, cc, disp);             /* jcc rel32 */
+	/* the bytes of emit_jmp8/jcc8/jmp32/jcc32/call32, written directly (once per site) */
+	if (shrt) {
+		p[0] = kind == JS_JMP ? X86_JMP_REL8 : (uint8_t)(X86_JCC_REL8 + cc); /* j* rel8 */
+		p[1] = (uint8_t)disp;
+	} else if (kind == JS_JCC) {
+		p[0] = X86_0F;
+		p[1] = (uint8_t)(X86_JCC_REL32 + cc);                /* jcc rel32 */
+		put_u32(p + 2, (uint32_t)disp);
+	} else {
+		p[0] = kind == JS_JMP ? X86_JMP_REL32 : X86_CALL_REL32; /* jmp/call rel32 */
+		put_u32(p + 1, (uint32_t)disp);
+	}
 }
 
 /* Short forward branch inside one lowering sequence: emit now, patch with fix8(). */
@@ -191,14 +229,18 @@ static void budget_bill(struct jit_ctx *c, size_t pc)
 static void mem_check(struct jit_ctx *c, size_t pc, unsigned base, int32_t off, unsigned size,
 		      bool write, bool atomic)
 {
-	if (!c->checks || (c->ins[pc].flags & JI_SAFE_MEM))
+	if (!c->checks)
 		return;
-	emit_lea(OUT, X86_T1, base, off);                  /* lea r11, [base+off] */
-	emit_mov_ri32(OUT, X86_T2, size);                  /* mov r10d, size */
-	/* a failed check does not return: it reports the fault itself (see below) */
-	call_lbl(c, jit_lbl_global(c, write ? JG_CHECK_WRITE : JG_CHECK_READ)); /* call check */
-	c->used_check[write] = true;
-	if (atomic && size > 1) {
+	/* lea r11, [base+off]; mov r10d, size; call check. A failed check does not return:
+	 * it reports the fault itself (see below). Without a branch on whether the access
+	 * was proven safe (stack accesses and others alternate with no pattern): the
+	 * sequence and its call are always written, and kept only when needed. */
+	bool need = !(c->ins[pc].flags & JI_SAFE_MEM);
+	size_t at = emit_check_call(OUT, base, off, size, need);
+	jit_call_site_if(c, (uint32_t)at, jit_lbl_global(c, write ? JG_CHECK_WRITE : JG_CHECK_READ),
+			 need);
+	c->used_check[write] |= need;
+	if (atomic && size > 1 && need) {
 		emit_test8_ri(OUT, X86_T1, (uint8_t)(size - 1)); /* test r11b, size-1 */
 		br(c, X86_CC_NE, error_stub(c, pc, JC_ALIGN, JIT_RT_ALIGN | size << 8, -1));
 	}
@@ -209,24 +251,23 @@ static void mem_check(struct jit_ctx *c, size_t pc, unsigned base, int32_t off, 
 enum alu_kind { K_ADD, K_SUB, K_MUL, K_DIV, K_OR, K_AND, K_LSH, K_RSH, K_NEG, K_MOD, K_XOR,
 		K_MOV, K_ARSH };
 
-static unsigned alu_kind(uint16_t op) { return XBPF_OP(isa_table[op].code) >> 4; }
-static bool alu_signed(uint16_t op)
-{
-	return isa_table[op].off.kind == RULE_EQ && isa_table[op].off.value == 1;
-}
+static unsigned alu_kind(uint16_t op) { return lops[op].op >> 4; }
+static bool alu_signed(uint16_t op) { return lops[op].sgn; }
 
 /* The source operand of an ALU/JMP instruction: its immediate, a known constant, or the
  * register; blinded immediates are materialised in r10. */
-static struct opnd src_opnd(struct jit_ctx *c, size_t pc, bool w)
+/* (inlined: returned through registers, not memory, on the path of most instructions) */
+static inline __attribute__((always_inline)) struct opnd src_opnd(struct jit_ctx *c, size_t pc,
+								  bool w)
 {
 	const struct vm_dinsn *d = &c->code[pc];
-	uint8_t f = isa_table[d->op].form;
+	uint8_t f = lops[d->op].form;
 	struct opnd o = {false, 0, x86_breg[d->src < 11 ? d->src : 0]};
 	if (f == FORM_ALU_K || f == FORM_JCOND_K) {
 		o.imm = true;
 		o.v = d->imm;
 	} else if ((c->ins[pc].flags & JI_SRC_CONST) && !c->blind) {
-		int64_t v = c->ins[pc].cval;
+		int64_t v = c->cval[pc];
 		if (!w) {
 			o.imm = true;
 			o.v = (int32_t)(uint32_t)v;
@@ -389,7 +430,7 @@ static void lower_mul_imm(struct jit_ctx *c, bool w, unsigned dst, int64_t imm)
 static void lower_alu(struct jit_ctx *c, size_t pc)
 {
 	const struct vm_dinsn *d = &c->code[pc];
-	bool w = isa_is_64(d->op);
+	bool w = lops[d->op].w;
 	unsigned k = alu_kind(d->op), dst = x86_breg[d->dst];
 	if (k == K_NEG) {
 		emit_grp3_r(OUT, X86_EXT_NEG, w, dst);           /* neg dst */
@@ -476,8 +517,8 @@ static void lower_movsx(struct jit_ctx *c, size_t pc)
 static void lower_ldx(struct jit_ctx *c, size_t pc)
 {
 	const struct vm_dinsn *d = &c->code[pc];
-	unsigned size = isa_mem_size(d->op), base = x86_breg[d->src];
-	bool sx = XBPF_MODE(isa_table[d->op].code) == XBPF_MEMSX;
+	unsigned size = lops[d->op].msize, base = x86_breg[d->src];
+	bool sx = lops[d->op].msx;
 	mem_check(c, pc, base, d->off, size, false, false);
 	emit_load(OUT, size, sx, x86_breg[d->dst], base, d->off); /* mov/movzx/movsx dst, [src+off] */
 }
@@ -485,9 +526,9 @@ static void lower_ldx(struct jit_ctx *c, size_t pc)
 static void lower_store(struct jit_ctx *c, size_t pc)
 {
 	const struct vm_dinsn *d = &c->code[pc];
-	unsigned size = isa_mem_size(d->op), base = x86_breg[d->dst];
+	unsigned size = lops[d->op].msize, base = x86_breg[d->dst];
 	mem_check(c, pc, base, d->off, size, true, false);
-	if (isa_table[d->op].form == FORM_STX) {
+	if (lops[d->op].form == FORM_STX) {
 		emit_store_r(OUT, size, base, d->off, x86_breg[d->src]); /* mov [dst+off], src */
 	} else if (c->blind && d->imm) {
 		load_const(c, X86_T2, (uint64_t)d->imm);
@@ -517,8 +558,8 @@ static void atomic_fetch_loop(struct jit_ctx *c, unsigned size, uint8_t opc, uns
 static void lower_atomic(struct jit_ctx *c, size_t pc)
 {
 	const struct vm_dinsn *d = &c->code[pc];
-	unsigned size = isa_mem_size(d->op), src = x86_breg[d->src];
-	int32_t aop = (int32_t)isa_table[d->op].imm.value;
+	unsigned size = lops[d->op].msize, src = x86_breg[d->src];
+	int32_t aop = lops[d->op].aop;
 	mem_check(c, pc, x86_breg[d->dst], d->off, size, true, true);
 	emit_lea(OUT, X86_T1, x86_breg[d->dst], d->off);     /* lea r11, [dst+off] */
 	switch (aop) {
@@ -549,7 +590,7 @@ static void lower_atomic(struct jit_ctx *c, size_t pc)
 static void lower_ldpkt(struct jit_ctx *c, size_t pc)
 {
 	const struct vm_dinsn *d = &c->code[pc];
-	unsigned size = isa_mem_size(d->op);
+	unsigned size = lops[d->op].msize;
 	uint32_t oob = jit_lbl_cold(c, c->body, pc, JC_FAULT);
 	if (!jit_bound(c, oob)) {
 		struct jit_buf *save = c->out;
@@ -559,7 +600,7 @@ static void lower_ldpkt(struct jit_ctx *c, size_t pc)
 		br(c, -1, jit_lbl_global(c, JG_UNWIND));            /* jmp unwind */
 		c->out = save;
 	}
-	if (isa_table[d->op].form == FORM_LDIND) {
+	if (lops[d->op].form == FORM_LDIND) {
 		emit_movsx_rr(OUT, true, 4, X86_T1, x86_breg[d->src]); /* movsxd r11, src32 */
 		if (d->imm)
 			emit_op_ri(OUT, X86_EXT_ADD, true, X86_T1, (int32_t)d->imm); /* add r11, imm */
@@ -620,8 +661,8 @@ static uint32_t taken_label(struct jit_ctx *c, size_t pc, size_t target)
 static void lower_jcond(struct jit_ctx *c, size_t pc)
 {
 	const struct vm_dinsn *d = &c->code[pc];
-	bool w = isa_is_64(d->op);
-	unsigned op = XBPF_OP(isa_table[d->op].code), dst = x86_breg[d->dst];
+	bool w = lops[d->op].w;
+	unsigned op = lops[d->op].op, dst = x86_breg[d->dst];
 	bool jnot = c->body == 0 && (c->ins[pc].flags & JI_FUSE_JNOT);
 	if (c->body == 0 && (c->ins[pc].flags & JI_NOP) && !jnot)
 		return;
@@ -660,39 +701,42 @@ static void lower_ja(struct jit_ctx *c, size_t pc)
 
 /* ---- calls ------------------------------------------------------------------------------ */
 
-/* Push the r1-r5 that are live after a helper call (helpers clobber them; the interpreter
- * keeps them), keeping rsp 16-byte aligned. Returns the pushed registers' mask. */
-static unsigned save_args(struct jit_ctx *c, size_t pc, unsigned *n)
-{
-	unsigned m = c->ins[pc].live_out & ARG_REGS;
-	*n = 0;
-	for (unsigned r = 1; r <= 5; r++)
-		if (m >> r & 1) {
-			emit_push(OUT, x86_breg[r]);                 /* push rN */
-			(*n)++;
-		}
-	if (*n & 1)
-		emit_push(OUT, X86_T1);                          /* push r11 (alignment) */
-	return m;
-}
+/* The code of a helper call from its pushes to the test after it, for each set of r1-r5
+ * live after the call (bit r - 1), encoded once per process (a call copies its sequence
+ * instead of deciding register by register; at most 38 bytes):
+ *   push the live r1-r5 (helpers clobber them; the interpreter keeps them), and r11 when
+ *   their count is odd so that rsp stays 16-byte aligned; mov r9, r12; call r11; the pops
+ *   in reverse; then the test whether the helper set rc->err or asked for a tail call:
+ *   mov r11d, [r12+err]; or r11, [r12+tail_target]   (one branch for both, lower_call)
+ */
+struct call_seq {
+	uint8_t len;
+	uint8_t b[47];
+};
+static struct call_seq helper_call[32];
 
-static void restore_args(struct jit_ctx *c, unsigned m, unsigned n)
+static void call_seqs_init(void)
 {
-	if (n & 1)
-		emit_pop(OUT, X86_T1);                           /* pop r11 */
-	for (unsigned r = 5; r >= 1; r--)
-		if (m >> r & 1)
-			emit_pop(OUT, x86_breg[r]);                  /* pop rN */
-}
-
-/* After a helper: stop when it set rc->err or requested a tail call. */
-static void helper_stop_check(struct jit_ctx *c, size_t pc)
-{
-	uint32_t stop = error_stub(c, pc, JC_FAULT, JIT_RT_HELPER_STOP, -1);
-	/* one branch for both (r11 is free after a call) */
-	emit_load_rm(OUT, false, X86_T1, X86_RC, RC_OFF(err));             /* mov r11d, [r12+err] */
-	emit_op_rm(OUT, X86_OR_MR, true, X86_T1, X86_RC, RC_OFF(tail_target)); /* or r11, [r12+tail_target] */
-	br(c, X86_CC_NE, stop);                                             /* jnz stop */
+	for (unsigned m = 0; m < 32; m++) {
+		struct jit_buf b = {helper_call[m].b, 0, sizeof helper_call[m].b, false};
+		unsigned n = (unsigned)__builtin_popcount(m);
+		for (unsigned r = 1; r <= 5; r++)
+			if (m >> (r - 1) & 1)
+				emit_push(&b, x86_breg[r]);                  /* push rN */
+		if (n & 1)
+			emit_push(&b, X86_T1);                           /* push r11 (alignment) */
+		emit_mov_rr(&b, true, X86_R9, X86_RC);               /* mov r9, r12 */
+		emit_call_r(&b, X86_T1);                             /* call r11 */
+		if (n & 1)
+			emit_pop(&b, X86_T1);                            /* pop r11 */
+		for (unsigned r = 5; r >= 1; r--)
+			if (m >> (r - 1) & 1)
+				emit_pop(&b, x86_breg[r]);                   /* pop rN */
+		emit_load_rm(&b, false, X86_T1, X86_RC, RC_OFF(err));    /* mov r11d, [r12+err] */
+		emit_op_rm(&b, X86_OR_MR, true, X86_T1, X86_RC,
+			   RC_OFF(tail_target));                     /* or r11, [r12+tail_target] */
+		helper_call[m].len = (uint8_t)b.len;
+	}
 }
 
 /* bpf_map_lookup_elem on an ARRAY map inline, as the kernel's JIT does it:
@@ -707,7 +751,7 @@ static bool lower_array_lookup(struct jit_ctx *c, size_t pc)
 	uint8_t *base;
 	uint64_t stride;
 	uint32_t max;
-	if (c->checks || d->imm != 1 || isa_table[d->op].form != FORM_CALL || !ld ||
+	if (c->checks || d->imm != 1 || lops[d->op].form != FORM_CALL || !ld ||
 	    (c->ins[pc].flags & JI_TARGET) || ld->op != XOP_LDDW || ld->dst != 1 ||
 	    (ld->src != XBPF_PSEUDO_MAP_FD && ld->src != XBPF_PSEUDO_MAP_IDX) ||
 	    !c->prog->vm->helpers[1].fn || c->prog->vm->helpers[1].fn != vm_builtin_helper(1) ||
@@ -743,7 +787,7 @@ static void lower_call(struct jit_ctx *c, size_t pc)
 	budget_check(c, pc);
 	if (lower_array_lookup(c, pc))
 		return;
-	if (isa_table[d->op].form == FORM_CALLX) {
+	if (lops[d->op].form == FORM_CALLX) {
 		unsigned src = x86_breg[d->src];
 		uint32_t bad = error_stub(c, pc, JC_CALLX, JIT_RT_CALLX, (int)src);
 		emit_mov_rr(OUT, true, X86_T1, src);                 /* mov r11, src */
@@ -759,11 +803,12 @@ static void lower_call(struct jit_ctx *c, size_t pc)
 		emit_mov_ri64(OUT, X86_T1, (uint64_t)(uintptr_t)&h[d->imm].fn); /* movabs r11, &fn */
 		emit_load_rm(OUT, true, X86_T1, X86_T1, 0);          /* mov r11, [r11] */
 	}
-	unsigned n, m = save_args(c, pc, &n);
-	emit_mov_rr(OUT, true, X86_R9, X86_RC);                  /* mov r9, r12 */
-	emit_call_r(OUT, X86_T1);                                /* call r11 */
-	restore_args(c, m, n);
-	helper_stop_check(c, pc);
+	/* push live r1-r5; mov r9, r12; call r11; pop; mov r11d, [r12+err]; or r11, [..] */
+	const struct call_seq *seq = &helper_call[(c->ins[pc].live_out & ARG_REGS) >> 1];
+	uint8_t *q = emit_cur(OUT);
+	memcpy(q, seq->b, sizeof seq->b); /* room is reserved ahead (JIT_ROOM) */
+	emit_done(OUT, q + seq->len);
+	br(c, X86_CC_NE, error_stub(c, pc, JC_FAULT, JIT_RT_HELPER_STOP, -1)); /* jnz stop */
 }
 
 static void lower_call_local(struct jit_ctx *c, size_t pc)
@@ -884,45 +929,51 @@ static void lower_lea(struct jit_ctx *c, size_t pc)
 	unsigned dst = x86_breg[d->dst], a = x86_breg[d->src];
 	if (e->op == XOP_ADD64_K)
 		emit_lea(OUT, dst, a, (int32_t)e->imm);                  /* lea dst, [a+imm] */
-	else if ((c->ins[pc + 1].flags & JI_SRC_CONST) && emit_fits32(c->ins[pc + 1].cval))
-		emit_lea(OUT, dst, a, (int32_t)c->ins[pc + 1].cval);     /* lea dst, [a+const] */
+	else if ((c->ins[pc + 1].flags & JI_SRC_CONST) && emit_fits32(c->cval[pc + 1]))
+		emit_lea(OUT, dst, a, (int32_t)c->cval[pc + 1]);     /* lea dst, [a+const] */
 	else
 		emit_lea_idx(OUT, dst, a, x86_breg[e->src == d->dst ? d->src : e->src], 0,
 			     0);                                         /* lea dst, [a+b] */
 }
 
+/* An instruction skipped or fused with the next ones (JI_SKIP, JI_FUSE_*). */
+static void lower_fused(struct jit_ctx *c, size_t pc, uint16_t flags)
+{
+	const struct vm_dinsn *d = &c->code[pc];
+	if (flags & JI_SKIP)
+		return;
+	if (flags & (JI_FUSE_ZEXT | JI_FUSE_SEXT)) {
+		unsigned r = x86_breg[d->dst];
+		if (flags & JI_FUSE_ZEXT)
+			emit_mov_rr(OUT, false, r, r);                   /* mov dst32, dst32 */
+		else
+			emit_movsx_rr(OUT, true, 4, r, r);               /* movsxd dst, dst32 */
+	} else if (flags & (JI_FUSE_ZEXT3 | JI_FUSE_SEXT3)) {
+		unsigned x = x86_breg[d->dst], y = x86_breg[c->code[pc + 1].dst];
+		if (flags & JI_FUSE_ZEXT3)
+			emit_mov_rr(OUT, false, y, x);                   /* mov y32, x32 */
+		else
+			emit_movsx_rr(OUT, true, 4, y, x);               /* movsxd y, x32 */
+	} else {
+		lower_lea(c, pc);
+	}
+}
+
 static void lower_insn(struct jit_ctx *c, size_t pc)
 {
 	const struct vm_dinsn *d = &c->code[pc];
-	struct jit_insn *in = &c->ins[pc];
-	if (d->op == XOP_INVALID || !(in->flags & JI_REACH))
+	uint16_t flags = c->ins[pc].flags;
+	if (d->op == XOP_INVALID || !(flags & JI_REACH))
 		return;
 	jit_reserve_both(c);                                     /* room for this insn */
 	jit_bind(c, jit_lbl_insn(c, c->body, pc));
 	budget_bill(c, pc);
-	if (in->flags & JI_SKIP)
-		return;
-	if (in->flags & (JI_FUSE_ZEXT | JI_FUSE_SEXT)) {
-		unsigned r = x86_breg[d->dst];
-		if (in->flags & JI_FUSE_ZEXT)
-			emit_mov_rr(OUT, false, r, r);                   /* mov dst32, dst32 */
-		else
-			emit_movsx_rr(OUT, true, 4, r, r);               /* movsxd dst, dst32 */
+	if (__builtin_expect(flags & (JI_SKIP | JI_FUSE_ZEXT | JI_FUSE_SEXT | JI_FUSE_ZEXT3 |
+				      JI_FUSE_SEXT3 | JI_FUSE_LEA), 0)) {
+		lower_fused(c, pc, flags);
 		return;
 	}
-	if (in->flags & (JI_FUSE_ZEXT3 | JI_FUSE_SEXT3)) {
-		unsigned x = x86_breg[d->dst], y = x86_breg[c->code[pc + 1].dst];
-		if (in->flags & JI_FUSE_ZEXT3)
-			emit_mov_rr(OUT, false, y, x);                   /* mov y32, x32 */
-		else
-			emit_movsx_rr(OUT, true, 4, y, x);               /* movsxd y, x32 */
-		return;
-	}
-	if (in->flags & JI_FUSE_LEA) {
-		lower_lea(c, pc);
-		return;
-	}
-	switch (isa_table[d->op].form) {
+	switch (lops[d->op].form) {
 	case FORM_ALU_K: case FORM_ALU_X: case FORM_NEG: lower_alu(c, pc); break;
 	case FORM_END: lower_end(c, pc); break;
 	case FORM_MOVSX: lower_movsx(c, pc); break;
@@ -1098,6 +1149,7 @@ static void emit_budget_jump(struct jit_ctx *c)
 void jit_arch_emit(struct jit_ctx *c)
 {
 	unsigned live_in = c->main_live_in;
+	pthread_once(&lops_once, lops_init);
 	jit_reserve_both(c);
 	jit_to_hot(c);
 	if (c->body == 0) {
