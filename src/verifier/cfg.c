@@ -114,14 +114,15 @@ static int check_jumps(struct vrf_env *env)
 			if (env->ops[t] == OP_LDDW_HI)
 				return bad_insn(env, (uint32_t)i, "a jump may not land on the second "
 						"half of a lddw", "jump into the middle of lddw");
-			env->prune[t] = t <= (int64_t)i ? 2 : (env->prune[t] ? env->prune[t] : 1);
+			if (env->prune[t] < (t <= (int64_t)i ? VRF_PRUNE_LOOP : VRF_PRUNE_POINT))
+				env->prune[t] = t <= (int64_t)i ? VRF_PRUNE_LOOP : VRF_PRUNE_POINT;
 			if (form != FORM_JA && form != FORM_JA32 && i + 1 < env->cnt && !env->prune[i + 1])
-				env->prune[i + 1] = 1;
+				env->prune[i + 1] = VRF_PRUNE_POINT;
 		}
 		if ((form == FORM_CALL || form == FORM_CALL_LOCAL) && i + 1 < env->cnt && !env->prune[i + 1])
-			env->prune[i + 1] = 1;
+			env->prune[i + 1] = VRF_PRUNE_POINT;
 		if (form == FORM_CALL && vrf_helper_has_callback(env, env->insns[i].imm))
-			env->prune[i] = 2;  /* a callback's exit comes back here: a loop head */
+			env->prune[i] = VRF_PRUNE_CALLBACK;  /* a callback's exit comes back here */
 		if (form == FORM_CALLX)
 			return bad_insn(env, (uint32_t)i, "call helpers by constant id (call N)",
 					"callx (indirect call) cannot be verified");

@@ -19,7 +19,8 @@
 #include <string.h>
 #include "vrf.h"
 
-#define MAX_STORED_PER_INSN 256
+#define MAX_STORED_PER_INSN 256    /* states kept per insn (at callback calls: complete ones) */
+#define MAX_LISTED_PER_INSN 16384  /* all states (complete or not) listed per insn */
 #define FULL_STORE_EVERY 64 /* instructions between checkpoints at an insn whose list is full */
 
 uint32_t vrf_new_id(struct vrf_env *env)
@@ -150,11 +151,20 @@ static void evict(struct vrf_env *env, struct vrf_stored *s)
 	env->evicted = s;
 }
 
-/* Take *pp, the oldest state of a full list, out of it. Exploration is depth first: the
- * states pending are siblings of the most recent branches, so the newest stored states
- * are the likeliest to cover them (keeping the oldest instead, a long loop's first
- * iterations, made the later iterations' joins unprunable: paths doubled at each one).
- * A state still being explored stays a link of its checkpoint chain, unlisted. */
+/* Take *pp, the oldest complete state of a full list, out of it. Exploration is depth
+ * first: the states pending are siblings of the most recent branches, so the newest
+ * stored states are the likeliest to cover them (keeping the oldest instead, a long
+ * loop's first iterations, made the later iterations' joins unprunable: paths doubled at
+ * each one). */
+static void drop_complete(struct vrf_env *env, struct vrf_stored **pp)
+{
+	struct vrf_stored *s = *pp;
+	*pp = s->next;
+	evict(env, s);
+}
+
+/* Take *pp, the oldest state of an overlong list, out of it, even if still being
+ * explored: it stays a link of its checkpoint chain, unlisted. */
 static void drop_stored(struct vrf_env *env, struct vrf_stored **pp)
 {
 	struct vrf_stored *s = *pp;
@@ -166,13 +176,46 @@ static void drop_stored(struct vrf_env *env, struct vrf_stored **pp)
 		s->unlisted = true;
 }
 
+/* Store a copy of st at its insn as a new checkpoint of its path. */
+static void store(struct vrf_env *env, struct vrf_state *st)
+{
+	struct vrf_stored *s = vrf_alloc(env, sizeof *s);
+	struct vrf_state *copy = s ? vrf_state_copy(env, st) : NULL;
+	if (!copy) {
+		vrf_free(env, s, sizeof *s);
+		return; /* no memory to store: explore without pruning here */
+	}
+	if (env->nincomplete == env->capincomplete) {
+		void *a = grow(env, env->incomplete, &env->capincomplete, sizeof *env->incomplete);
+		if (!a) {
+			vrf_state_free(env, copy);
+			vrf_free(env, s, sizeof *s);
+			return;
+		}
+		env->incomplete = a;
+	}
+	st->since_store_insns = st->since_store_jmps = 0;
+	s->st = copy;
+	s->parent = st->ckpt;
+	s->hist = st->hist;
+	s->pc = st->pc;
+	st->ckpt = s;
+	st->hist = NULL;
+	s->depth = (uint32_t)env->npending;
+	s->next = env->stored[st->pc];
+	env->stored[st->pc] = s;
+	env->incomplete[env->nincomplete++] = s;
+	env->states++;
+}
+
 /* 1: pruned (st freed), 0: go on, <0: error. */
 static int visit(struct vrf_env *env, struct vrf_state *st)
 {
-	unsigned n = 0;
+	unsigned n = 0, ncomplete = 0;
 	bool cb_return = st->cb_return, widened = false;
 	struct vrf_bt need[2];
-	struct vrf_stored **lastpp = NULL;  /* the link to the oldest state kept */
+	struct vrf_stored **lastpp = NULL;   /* the link to the oldest state kept */
+	struct vrf_stored **lastcpp = NULL;  /* the link to the oldest complete state kept */
 	st->cb_return = 0;
 	for (struct vrf_stored **pp = &env->stored[st->pc], *s; (s = *pp) != NULL;) {
 		if (s->complete) {
@@ -183,6 +226,8 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 				evict(env, s);
 				continue;
 			}
+			lastcpp = pp;
+			ncomplete++;
 		} else if (cb_return) {
 			/* the helper bounds its callback's iterations: an iteration adding no new
 			 * states is covered by the one in progress (whose marks are not final:
@@ -203,43 +248,25 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 		n++;
 	}
 	/* store sparsely (as the kernel does), but always at loop heads */
-	if (env->prune[st->pc] != 2 && st->since_store_insns < 1)
+	if (env->prune[st->pc] < VRF_PRUNE_LOOP && st->since_store_insns < 1)
 		return 0;
 	/* enough states here: store one only now and then (as a link of the checkpoint chain
 	 * that keeps the history short: precision walks stop at checkpoints), in place of the
-	 * oldest */
-	bool full = n >= MAX_STORED_PER_INSN;
+	 * oldest. At a helper call running a callback, the states still being explored are
+	 * not counted (only a list longer than MAX_LISTED_PER_INSN loses its oldest): they
+	 * are the callback's earlier calls, each covering the pending siblings of its own
+	 * iteration (bpf_loop(1000, ...) needs all 1000: dropping the first ones left their
+	 * siblings to run every remaining iteration again). Elsewhere a state being
+	 * explored prunes nothing: it only detects infinite loops. */
+	bool cb_site = env->prune[st->pc] == VRF_PRUNE_CALLBACK;
+	bool full = (cb_site ? ncomplete : n) >= MAX_STORED_PER_INSN;
 	if (full && st->since_store_insns < FULL_STORE_EVERY)
 		return 0;
-	struct vrf_stored *s = vrf_alloc(env, sizeof *s);
-	struct vrf_state *copy = s ? vrf_state_copy(env, st) : NULL;
-	if (!copy) {
-		vrf_free(env, s, sizeof *s);
-		return 0; /* no memory to store: explore without pruning here */
-	}
-	if (env->nincomplete == env->capincomplete) {
-		void *a = grow(env, env->incomplete, &env->capincomplete, sizeof *env->incomplete);
-		if (!a) {
-			vrf_state_free(env, copy);
-			vrf_free(env, s, sizeof *s);
-			return 0;
-		}
-		env->incomplete = a;
-	}
-	if (full)
+	if (full && cb_site)
+		drop_complete(env, lastcpp);
+	else if (full || n >= MAX_LISTED_PER_INSN)
 		drop_stored(env, lastpp);
-	st->since_store_insns = st->since_store_jmps = 0;
-	s->st = copy;
-	s->parent = st->ckpt;
-	s->hist = st->hist;
-	s->pc = st->pc;
-	st->ckpt = s;
-	st->hist = NULL;
-	s->depth = (uint32_t)env->npending;
-	s->next = env->stored[st->pc];
-	env->stored[st->pc] = s;
-	env->incomplete[env->nincomplete++] = s;
-	env->states++;
+	store(env, st);
 	return 0;
 }
 

@@ -147,6 +147,10 @@ static int stack_read(struct vrf_env *env, struct vrf_state *st, const struct vr
 		vrf_mark_unknown(dst);
 		if (idx == 0 && s->spill.v.umax < (1ull << (size * 8)))
 			dst->v = s->spill.v;
+		else if (sc_is_const(&s->spill.v) && s->spill.v.t.value == 0)
+			dst->v = sc_const(0);  /* bytes of a zero are zeros (as the kernel; any
+						* other constant's bytes made cilium's NAT
+						* programs prune less) */
 		else
 			dst->v = sc_trunc(sc_unknown(), size);
 		return 0;

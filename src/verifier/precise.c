@@ -98,11 +98,9 @@ static void mem_transfer(const struct xbpf_insn *in, uint8_t form, unsigned size
 	uint16_t dbit = (uint16_t)(1u << in->dst_reg), sbit = (uint16_t)(1u << in->src_reg);
 	if (form == FORM_LDX) {
 		uint64_t t = touch(fp[in->src_reg], in->off, size, &full);
-		int32_t b = fp[in->src_reg];
-		/* only a load at the start of a slot returns a spilled value; others give
-		 * unknown data (or zero, which the byte kinds already say) */
-		bool from_spill = !fp_known(b) || ((int64_t)b + in->off) % 8 == 0;
-		if ((d->regs & dbit) && from_spill)
+		/* a load at the start of a slot returns a spilled value, one elsewhere zero
+		 * when a zero was spilled (check_mem.c stack_read): both depend on it */
+		if (d->regs & dbit)
 			d->slots |= t;
 		d->live |= t;
 		d->regs &= (uint16_t)~dbit;

@@ -167,7 +167,7 @@ struct vrf_env {
 	uint64_t *dem_slots;       /* stack slots (of the own frame) likewise */
 	uint64_t *live_slots;      /* stack slots (of the own frame) that may be read later */
 	bool cb_precise;           /* callbacks may need the caller's slots precisely (precise.c) */
-	uint8_t *prune;            /* prune point flags */
+	uint8_t *prune;            /* prune point kind per insn (VRF_PRUNE_*), 0 none */
 	uint32_t *subprog_of;      /* subprogram index of each insn */
 	struct vrf_subprog *subprogs;
 	unsigned nsubprogs;
@@ -209,6 +209,10 @@ struct vrf_env {
 };
 
 #define VRF_HIDDEN __attribute__((visibility("hidden")))
+/* env->prune kinds, in increasing order of precedence */
+#define VRF_PRUNE_POINT 1     /* a jump target or the insn after a branch or call */
+#define VRF_PRUNE_LOOP 2      /* the target of a backward jump: a loop head */
+#define VRF_PRUNE_CALLBACK 3  /* a helper call running a callback: its iterations' head */
 /* vrf_reg.precise bits: a check on a path from this state relied on the value (HARD);
  * a callback iteration from here was covered by an unfinished one comparing it (SOFT). */
 #define VRF_P_HARD 1

@@ -4,11 +4,13 @@
  * at a join, and an unsafe path that reaches the join later and differs only in a scalar
  * some later check relies on (a decided jump, a fill used as an offset, an argument used
  * in a subprogram, a subprogram's return value, registers linked by a copy, the other
- * operand of a jump, a narrow stack store, a helper's size argument). Each must be
- * rejected, and its fixed twin accepted. The same programs are loaded into the Linux
- * kernel (bpf(BPF_PROG_LOAD), skipped without privileges) whose verdict must agree.
+ * operand of a jump, a narrow stack store, a helper's size argument, a narrow read of a
+ * spilled zero). Each must be rejected, and its fixed twin accepted. The same programs
+ * are loaded into the Linux kernel (bpf(BPF_PROG_LOAD), skipped without privileges)
+ * whose verdict must agree.
  * Finally, pruning must still prune: imprecise differences do not multiply paths, also
- * in loops that store more states at one join than its list holds (sort_loops).
+ * in loops that store more states at one join than its list holds (sort_loops) and in
+ * a bpf_loop of more calls than that (bpf_loop_many_calls).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -419,8 +421,49 @@ static void test_sort_loops_prune(void)
 	}
 }
 
+/* A narrow read of part of a spilled zero reads zeros, as in the kernel (vfuzz seed 3
+ * index 16763: 4 bytes at fp-68 of `*(u64 *)(r10 - 72) = 0` were unknown, and an offset
+ * computed from them left the stack). The zero still counts as relied on: a path that
+ * spilled another value must not be pruned by it. */
+static void test_narrow_fill_zero(void)
+{
+	check("narrow_fill_zero", "*(u64 *)(r10 - 72) = 0\nr1 = *(u32 *)(r10 - 68)\n"
+	      "r1 -= 16\nr2 = r10\nr2 += r1\n*(u8 *)(r2 + 0) = 1\nr0 = 0\nexit\n",
+	      XDP, true, true);
+	check("narrow_fill_zero_reg", "r1 = 0\n*(u64 *)(r10 - 8) = r1\n"
+	      "r1 = *(u16 *)(r10 - 6)\nr1 -= 16\nr2 = r10\nr2 += r1\n*(u8 *)(r2 + 0) = 1\n"
+	      "r0 = 0\nexit\n", XDP, true, true);
+	check("narrow_fill_zero_join", "call 7\nr1 = 0x900000000 ll\nif r0 > 5 goto j\n"
+	      "r1 = 0\nj:\n*(u64 *)(r10 - 8) = r1\nr1 = *(u32 *)(r10 - 4)\n"
+	      "r1 -= 9\nr2 = r10\nr2 += r1\n*(u8 *)(r2 + 0) = 1\nr0 = 0\nexit\n", XDP,
+	      false, true);
+}
+
+/* kp_bpf_loop.bpf.c of tests/progs_loops in assembly: bpf_loop(1000, cb, &ctx, 0) whose
+ * callback counts, on one side of a join, into a 32-bit field of the caller's stack that
+ * it then compares (precise). Each call's state at the helper call covers the pending
+ * siblings of its own iteration (a callback's iterations are covered by the one in
+ * progress): the list there must keep all 1000, not the newest 256 (the first calls'
+ * siblings then ran every remaining call again: E2BIG after 1M insns). The kernel wants
+ * BTF func_info for a callback: it is compared on the C version (test_progs_loops). */
+static void test_bpf_loop_many_calls(void)
+{
+	check_log("bpf_loop_many_calls", "r6 = 0\n*(u64 *)(r10 - 8) = r6\n"
+		  "*(u64 *)(r10 - 16) = r6\nr1 = 1000\nr2 = func(7) ll\nr3 = r10\nr3 += -16\n"
+		  "r4 = 0\ncall 181\nr0 = 0\nexit\n"
+		  "r6 = r2\ncall 7\nr1 = r0\nr0 = 1\nif r1 == 0 goto out\n"
+		  "r2 = *(u32 *)(r6 + 8)\nr3 = 101\nif r3 > r1 goto skip\nr2 += 1\n"
+		  "*(u32 *)(r6 + 8) = r2\nskip:\nr3 = *(u64 *)(r6 + 0)\nr3 += r1\n"
+		  "*(u64 *)(r6 + 0) = r3\nr2 <<= 32\nr2 >>= 32\nr0 = 1\nif r2 > 10 goto out\n"
+		  "r0 = 0\nout:\nexit\n", XDP, true, 0);
+	fprintf(stderr, "bpf_loop_many_calls: %llu insns processed\n",
+		(unsigned long long)res.insns_processed);
+	T_CHECK(res.insns_processed < 100000);
+}
+
 T_MAIN(test_decided_jump, test_spilled_offset, test_subprog_argument, test_subprog_return,
        test_linked_registers, test_jump_other_operand, test_narrow_store, test_helper_size,
        test_unsafe_first, test_spill_linked, test_spill_linked_join, test_array_const_key,
        test_array_const_key_join, test_store_ends_spill, test_pruning_prunes,
-       test_loop_sum_converges, test_loop_count_bound, test_sort_loops_prune)
+       test_loop_sum_converges, test_loop_count_bound, test_sort_loops_prune,
+       test_bpf_loop_many_calls, test_narrow_fill_zero)
