@@ -346,10 +346,13 @@ static struct chunk *chunk_of(const uint8_t *p)
 	return NULL;
 }
 
-void jit_exec_free(void *p, size_t size)
+void jit_exec_free(void *exec, size_t size)
 {
-	if (!p)
+	if (!exec)
 		return;
+	/* an image may start inside its first page: free its whole pages */
+	uint8_t *p = (uint8_t *)((uintptr_t)exec & ~(uintptr_t)(page_size - 1));
+	size = (size + (size_t)((uint8_t *)exec - p) + page_size - 1) & ~(page_size - 1);
 	pthread_mutex_lock(&pool_lock);
 	struct chunk *ch = chunk_of(p);
 	if (!ch) {

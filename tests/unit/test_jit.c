@@ -398,6 +398,25 @@ static int64_t insn_off(const struct xbpf_prog *p, size_t pc)
 	return jit_image_label(im, (uint32_t)pc);
 }
 
+/* The innermost loop's head lands 16 bytes into a 64-byte line (image_shift() in
+ * jit.c); the program still runs right and the image still traps around it. */
+static void test_loop_alignment(void)
+{
+	struct xbpf_prog *p = load_text("mov %r0, 0\nmov %r1, 3\nmov %r2, 5\nadd %r0, %r2\n"
+					"sub %r2, 1\njne %r2, 0, -3\nsub %r1, 1\n"
+					"jne %r1, 0, -6\nexit\n", 0, XBPF_ENGINE_JIT);
+	T_CHECK(p);
+	if (!p)
+		return;
+	uintptr_t head = (uintptr_t)p->jit_image + (uintptr_t)insn_off(p, 3);
+	if (!getenv("XBPF_JIT_LOOP_ALIGN"))
+		T_EQ(head % 64, 16);
+	uint64_t r0 = 0;
+	T_EQ(xbpf_prog__exec(p, NULL, 0, &r0), 0);
+	T_EQ(r0, 45);
+	xbpf_prog__free(p);
+}
+
 static void test_fusion_and_dead_code(void)
 {
 	/* zext pair: one native instruction at insn 1, nothing at insn 2; insn 4 unreachable;
@@ -652,10 +671,12 @@ int main(void)
 	setup();
 	t_fn fns[] = {test_alu_imm, test_alu_reg, test_neg_end_movsx, test_jumps, test_memory,
 		      test_packet, test_wx, test_cheap_prologue, test_fusion_and_dead_code,
-		      test_blinding, test_calls, test_budget_and_faults, test_threads, test_dump};
+		      test_blinding, test_calls, test_budget_and_faults, test_threads, test_dump,
+		      test_loop_alignment};
 	int r = t_run("test_alu_imm, test_alu_reg, test_neg_end_movsx, test_jumps, test_memory, "
 		      "test_packet, test_wx, test_cheap_prologue, test_fusion_and_dead_code, "
-		      "test_blinding, test_calls, test_budget_and_faults, test_threads, test_dump",
+		      "test_blinding, test_calls, test_budget_and_faults, test_threads, test_dump, "
+		      "test_loop_alignment",
 		      fns, (int)(sizeof fns / sizeof fns[0]));
 	printf("%u engine comparisons\n", compared);
 	xbpf_vm__free(vm);
