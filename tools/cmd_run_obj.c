@@ -3,7 +3,10 @@
  *
  *   xbpf run OBJ [--section S | --prog NAME] [--data-in F] [--data-out F] [--ctx-in F]
  *                [--ctx-out F] [--repeat N] [--engine interp|switch|jit] [--no-verify]
- *                [--json]
+ *                [--strict-stack] [--json]
+ *
+ * --strict-stack: the verifier rejects reads of stack bytes never written (the
+ * unprivileged kernel's rule; by default they read as unknown data, as for root).
  *
  * Without --section/--prog the object's only (or first) program runs. The result is r0
  * (32 bits, as the kernel reports it, except for raw-memory programs) and, with --repeat,
@@ -20,12 +23,13 @@
 #include "xbpf/testrun.h"
 
 #define RUN_OBJ_USAGE "run OBJ [--section S | --prog NAME] [--data-in F] [--data-out F] " \
-	"[--ctx-in F] [--ctx-out F] [--repeat N] [--engine interp|switch|jit] [--no-verify]"
+	"[--ctx-in F] [--ctx-out F] [--repeat N] [--engine interp|switch|jit] [--no-verify] " \
+	"[--strict-stack]"
 
 struct obj_args {
 	const char *obj, *section, *prog, *data_in, *data_out, *ctx_in, *ctx_out;
 	unsigned long repeat;
-	bool repeat_given, no_verify;
+	bool repeat_given, no_verify, strict_stack;
 	enum xbpf_engine engine;
 };
 
@@ -71,6 +75,8 @@ static int parse_obj_args(int argc, char **argv, struct obj_args *a)
 						 argv[i]);
 		} else if (!strcmp(o, "--no-verify")) {
 			a->no_verify = true;
+		} else if (!strcmp(o, "--strict-stack")) {
+			a->strict_stack = true;
 		} else if (o[0] == '-' && o[1]) {
 			return cli_usage("run", "unknown option '%s'", o);
 		} else if (!a->obj) {
@@ -156,7 +162,7 @@ static int run_obj(const struct obj_args *a, struct xbpf_object *obj, char *din,
 	char log[1024] = "";
 	struct xbpf_object_load_opts lo = {.sz = sizeof lo, .no_verify = a->no_verify,
 					   .engine = a->engine, .log_buf = log,
-					   .log_size = sizeof log};
+					   .log_size = sizeof log, .strict_stack = a->strict_stack};
 	if (xbpf_object__load(obj, &lo))
 		return cli_error(1, "cannot load %s: %s", a->obj,
 				 log[0] ? log : xbpf_object__last_error());

@@ -1,8 +1,10 @@
-/* cmd_verify.c - `xbpf verify OBJ [--section S] [--type T] [--log-level 0|1|2] [--json]`:
+/* cmd_verify.c - `xbpf verify OBJ [--section S] [--type T] [--log-level 0|1|2]
+ * [--strict-stack] [--json]`:
  * run the verifier on the programs of an object file. Exit 0 when every selected program
  * verifies, 1 when one is rejected, 2 on usage or load errors. --json prints an array with
  * one object per program: section, name, type, verdict, insn, message, hint, source_line,
- * insns_processed, states, time_us, peak_bytes.
+ * insns_processed, states, time_us, peak_bytes. --strict-stack rejects reads of stack bytes
+ * never written (the unprivileged kernel's rule; by default allowed, as for root).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,6 +76,7 @@ static int cmd_verify(int argc, char **argv)
 {
 	const char *path = NULL, *section = NULL, *type_s = NULL;
 	unsigned level = 1;
+	bool strict = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--section") && i + 1 < argc)
 			section = argv[++i];
@@ -83,6 +86,8 @@ static int cmd_verify(int argc, char **argv)
 			level = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--json"))
 			continue;
+		else if (!strcmp(argv[i], "--strict-stack"))
+			strict = true;
 		else if (argv[i][0] == '-' || path)
 			return cli_usage("verify", "unexpected argument '%s'", argv[i]);
 		else
@@ -106,7 +111,8 @@ static int cmd_verify(int argc, char **argv)
 		    strcmp(xbpf_program__name(p), section))
 			continue;
 		struct xbpf_verify_opts o = {.sz = sizeof o, .prog_type = type,
-			.log_level = cli_json ? 0 : level, .log_fn = print_line};
+			.log_level = cli_json ? 0 : level, .log_fn = print_line,
+			.strict_stack = strict};
 		struct xbpf_verify_result r;
 		int err = xbpf_program__verify(p, &o, &r);
 		n++;
@@ -123,5 +129,6 @@ static int cmd_verify(int argc, char **argv)
 	return rc;
 }
 
-CLI_COMMAND(verify, cmd_verify, "verify OBJ [--section S] [--type T] [--log-level 0|1|2] [--json]",
+CLI_COMMAND(verify, cmd_verify, "verify OBJ [--section S] [--type T] [--log-level 0|1|2] "
+	    "[--strict-stack] [--json]",
 	    "run the verifier on an object's programs")

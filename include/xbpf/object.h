@@ -91,6 +91,9 @@ struct xbpf_object_load_opts {
 	/* Error text (one line) on failure. */
 	char *log_buf;
 	size_t log_size;
+	/* Verify with xbpf_verify_opts.strict_stack: reject reads of stack never written
+	 * (by default allowed, as the kernel does for privileged loaders). */
+	bool strict_stack;
 };
 
 /* Create the object's maps (with their initial contents: global data images, .kconfig

@@ -56,6 +56,11 @@ struct xbpf_verify_opts {
 	/* raw memory programs (type 0): r2 = length; accesses through r1 need a known
 	 * size: mem_size bytes (0: the program may not dereference r1). */
 	uint32_t mem_size;
+	/* Reject reads of stack bytes never written (the unprivileged kernel's rule). By
+	 * default they are allowed, as the kernel allows them to privileged loaders: the
+	 * value read is unknown, and res->reads_uninit_stack tells the loader to keep
+	 * zeroing the stack of such a program on every run. */
+	bool strict_stack;
 };
 
 struct xbpf_verify_result {
@@ -71,6 +76,9 @@ struct xbpf_verify_result {
 	uint64_t states;        /* states stored for pruning */
 	uint64_t time_us;
 	uint64_t peak_bytes;    /* peak memory of the analysis */
+	/* accepted program may read stack bytes it did not write (never with
+	 * opts->strict_stack): it must run on a zeroed stack (no XBPF_PROG_F_VERIFIED) */
+	bool reads_uninit_stack;
 };
 
 /* Verify `cnt` instructions. Returns res->verdict (0 or -errno) and fills res (may be

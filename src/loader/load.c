@@ -102,10 +102,11 @@ static int create_map(struct xbpf_object *obj, struct xbpf_object_map *m, const 
 }
 
 /* Verify a program before it is loaded (unless the load options say no_verify). */
-static int verify(struct xbpf_object *obj, struct xbpf_program *p, const struct xbpf_insn *insns)
+static int verify(struct xbpf_object *obj, struct xbpf_program *p, const struct xbpf_insn *insns,
+		  bool strict_stack, bool *uninit)
 {
 	struct xbpf_verify_opts vo = {.sz = sizeof(vo), .prog_type = p->type, .vm = obj->vm,
-				      .log_level = 1};
+				      .log_level = 1, .strict_stack = strict_stack};
 	struct xbpf_verify_result *res = calloc(1, sizeof(*res));
 	if (!res)
 		return ldr_err(ENOMEM, "out of memory");
@@ -114,6 +115,7 @@ static int verify(struct xbpf_object *obj, struct xbpf_program *p, const struct 
 	 * src/verifier/objverify.c); `insns` are the relocated (CO-RE applied) ones. The
 	 * contents of frozen .rodata/.kconfig maps (create_map) are taken as constants. */
 	int err = vrf_verify_program(p, insns, p->insn_cnt, &vo, res, true);
+	*uninit = res->reads_uninit_stack;
 	if (err)
 		err = ldr_err(-err, "prog '%s' (section '%s'): rejected by the verifier at insn %ld: "
 			      "%s%s%s", p->name, p->sec_name, res->insn, res->message,
@@ -156,7 +158,8 @@ static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
 		maps[i] = obj->maps[p->maps[i]]->map;
 	if (p->core_cnt && (err = ldr_core_apply(obj, p, insns)))
 		goto out;
-	if (!o->no_verify && (err = verify(obj, p, insns)))
+	bool uninit = false; /* it may read stack it did not write: keep the stack zeroing */
+	if (!o->no_verify && (err = verify(obj, p, insns, o->strict_stack, &uninit)))
 		goto out;
 	/* A verified program runs without runtime checks. That is sound for the context
 	 * types whose test-run context comes from user input (tracepoint, raw_tracepoint,
@@ -166,7 +169,7 @@ static int load_program(struct xbpf_object *obj, struct xbpf_program *p,
 	 * exactly the caller's ctx_in, of any size. */
 	bool trusted = !o->no_verify && p->type != XBPF_PROG_TYPE_SYSCALL;
 	uint32_t flags = o->prog_flags | (trusted ? XBPF_PROG_F_NO_CHECKS : 0) |
-			 (o->no_verify ? 0 : XBPF_PROG_F_VERIFIED); /* no uninitialised stack reads */
+			 (o->no_verify || uninit ? 0 : XBPF_PROG_F_VERIFIED);
 	char log[512] = "";
 	struct xbpf_prog_load_opts lo = {.sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log),
 					 .flags = flags, .engine = o->engine,

@@ -2,8 +2,10 @@
  * ld_abs/ld_ind) and the memory checks helpers' pointer arguments share.
  *
  * Every access is checked against the region its pointer type allows:
- *   stack      [-512, 0) of its frame; reads need initialised bytes; 8-byte aligned
- *              stores of a register are spills and keep the register exactly;
+ *   stack      [-512, 0) of its frame; 8-byte aligned stores of a register are spills
+ *              and keep the register exactly; bytes never written read as unknown
+ *              data (as the kernel for privileged loaders; opts->strict_stack rejects
+ *              such reads) and make the program run on a zeroed stack;
  *   map value  [0, value_size) of its map; read-only maps refuse writes;
  *   packet     [off, range) learned from comparisons with data_end (pkt_meta: with data);
  *   ctx        the fields ctx.c allows for the program type, unmodified pointer only;
@@ -155,7 +157,7 @@ static int stack_read(struct vrf_env *env, struct vrf_state *st, const struct vr
 			dst->v = sc_trunc(sc_unknown(), size);
 		return 0;
 	}
-	if (!stack_init(f, lo, hi, &bad)) {
+	if (!stack_init(f, lo, hi, &bad) && env->strict_stack) {
 		char hint[160];
 		snprintf(hint, sizeof hint, "the stack byte at r10%+lld is read before anything "
 			 "was written to it on this path", (long long)bad);
@@ -165,7 +167,9 @@ static int stack_read(struct vrf_env *env, struct vrf_state *st, const struct vr
 	bool zero = true;
 	for (int64_t b = lo; b < hi; b++) {
 		struct vrf_slot *bs = slot_of(f, b, &idx);
-		if (bs->kind[idx] != SB_ZERO)
+		if (!bs || bs->kind[idx] == SB_INVALID)
+			env->uninit_read = true; /* unknown here; zero at run time (cleared) */
+		if (!bs || bs->kind[idx] != SB_ZERO)
 			zero = false;
 	}
 	vrf_mark_unknown(dst);
@@ -514,6 +518,10 @@ static int helper_stack(struct vrf_env *env, struct vrf_state *st, const struct 
 	}
 	if (!stack_init(f, lo, hi, &bad)) {
 		char hint[200];
+		if (!env->strict_stack) {
+			env->uninit_read = true; /* it reads unknown bytes (zeros at run time) */
+			return 0;
+		}
 		snprintf(hint, sizeof hint, "the helper reads %llu bytes at r10%+lld, but the byte "
 			 "at r10%+lld was never written: initialise the whole buffer",
 			 (unsigned long long)size, (long long)lo, (long long)bad);

@@ -232,6 +232,7 @@ void vrf_finish_result(struct vrf_env *env)
 	res->insns_processed = env->insns_processed;
 	res->states = env->states;
 	res->peak_bytes = env->peak_bytes;
+	res->reads_uninit_stack = !env->err && env->uninit_read;
 	if (env->err && env->log_level >= 1) {
 		char line[1024];
 		const char *p = res->explanation;

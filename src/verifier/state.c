@@ -235,10 +235,22 @@ static bool regsafe(const struct vrf_reg *old, const struct vrf_reg *cur, int mo
 	return check_ids(m, old->id, cur->id) && check_ids(m, old->ref, cur->ref);
 }
 
-static bool byte_safe(uint8_t ok, uint8_t ck, const struct vrf_slot *cs)
+/* May old byte kind ok stand for cur's byte ck? An uninitialised old byte: strict, old's
+ * continuation never read it, anything will do. Permissive (env->strict_stack off), it may
+ * have read it as unknown data: any data will do, but not a saved pointer (the continuation,
+ * checked with a number there, could copy the address out). Allowed anyway in a first pass
+ * (env->ptr_over_uninit records it): if no path reads uninitialised stack in the end, the
+ * strict argument holds; otherwise verify.c explores again, careful. An uninitialised cur
+ * byte is covered by nothing initialised: its reads are what makes the program run on a
+ * zeroed stack (env->uninit_read), flagged only where explored. */
+static bool byte_safe(struct vrf_env *env, uint8_t ok, uint8_t ck, const struct vrf_slot *cs)
 {
-	if (ok == SB_INVALID)
-		return true;
+	if (ok == SB_INVALID) {
+		if (env->strict_stack || ck != SB_SPILL || cs->spill.type == VT_SCALAR)
+			return true;
+		env->ptr_over_uninit = true;
+		return !env->careful;
+	}
 	if (ok == SB_MISC)
 		return ck == SB_MISC || ck == SB_ZERO ||
 		       (ck == SB_SPILL && cs->spill.type == VT_SCALAR);
@@ -250,8 +262,9 @@ static bool byte_safe(uint8_t ok, uint8_t ck, const struct vrf_slot *cs)
 
 /* dem: slots whose value may matter (static); *used, *used_soft: spilled scalars compared
  * by value (as regsafe's *used 0 and 1). */
-static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, int mode,
-		      struct idmap *m, uint64_t dem, uint64_t live, uint64_t *used, uint64_t *used_soft)
+static bool stacksafe(struct vrf_env *env, const struct vrf_frame *old,
+		      const struct vrf_frame *cur, int mode, struct idmap *m, uint64_t dem,
+		      uint64_t live, uint64_t *used, uint64_t *used_soft)
 {
 	static const struct vrf_slot empty;
 	bool exact = mode == CMP_EXACT;
@@ -274,8 +287,8 @@ static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, 
 			    !(d && (mode == CMP_ALL || os->spill.precise))) {
 				/* its value never matters: any initialised data will do */
 				for (int b = 0; b < 8; b++)
-					if (!byte_safe(os->kind[b] == SB_SPILL ? SB_MISC : os->kind[b],
-						       cs->kind[b], cs))
+					if (!byte_safe(env, os->kind[b] == SB_SPILL ? SB_MISC :
+						       os->kind[b], cs->kind[b], cs))
 						return false;
 				continue;
 			}
@@ -285,12 +298,12 @@ static bool stacksafe(const struct vrf_frame *old, const struct vrf_frame *cur, 
 				*(u ? used_soft : used) |= 1ull << i;
 			for (int b = 1; b < 8; b++)   /* narrow spills: the same width, data */
 				if (os->kind[b] == SB_SPILL ? cs->kind[b] != SB_SPILL :
-				    !byte_safe(os->kind[b], cs->kind[b], cs))
+				    !byte_safe(env, os->kind[b], cs->kind[b], cs))
 					return false;
 			continue;
 		}
 		for (int b = 0; b < 8; b++)
-			if (!byte_safe(os->kind[b], cs->kind[b], cs))
+			if (!byte_safe(env, os->kind[b], cs->kind[b], cs))
 				return false;
 	}
 	return true;
@@ -331,7 +344,8 @@ static bool subsumes(struct vrf_env *env, const struct vrf_state *old,
 			if (u >= 0)
 				used[u].regs[i] |= (uint16_t)(1u << r);
 		}
-		if (!stacksafe(of, cf, mode, &m, sdem, slive, &used[0].slots[i], &used[1].slots[i]))
+		if (!stacksafe(env, of, cf, mode, &m, sdem, slive, &used[0].slots[i],
+			       &used[1].slots[i]))
 			return false;
 	}
 	for (uint32_t i = 0; i < old->nrefs; i++)

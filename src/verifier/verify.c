@@ -71,6 +71,40 @@ static int check_maps(struct vrf_env *env)
 	return 0;
 }
 
+static void env_init(struct vrf_env *env, const struct xbpf_insn *insns, size_t cnt,
+		     const struct xbpf_verify_opts *o, struct xbpf_verify_result *res)
+{
+	memset(env, 0, sizeof *env);
+	env->insns = insns;
+	env->cnt = cnt;
+	env->opts = o;
+	env->res = res;
+	env->prog_type = o->prog_type;
+	env->log_level = o->log_level;
+	env->strict_stack = o->strict_stack;
+	env->max_insns = o->max_insns ? o->max_insns : DEFAULT_MAX_INSNS;
+	env->max_bytes = o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES;
+	env->vm = o->vm;
+}
+
+/* The exploration let uninitialised stack stand for a saved pointer when pruning (sound only
+ * if no path reads uninitialised stack, the strict rule) and some path did read it: explore
+ * again without that (state.c byte_safe). The cost figures add up. */
+static void careful_pass(struct vrf_env *env)
+{
+	uint64_t insns = env->insns_processed, states = env->states;
+	size_t peak = env->peak_bytes;
+	free_all(env);
+	env_init(env, env->insns, env->cnt, env->opts, env->res);
+	env->careful = true;
+	if (!vrf_cfg(env))
+		vrf_explore(env);
+	env->insns_processed += insns;
+	env->states += states;
+	if (peak > env->peak_bytes)
+		env->peak_bytes = peak;
+}
+
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -94,18 +128,9 @@ int xbpf_verify(const struct xbpf_insn *insns, size_t cnt, const struct xbpf_ver
 		res = &local;
 	memset(res, 0, sizeof *res);
 	res->sz = sizeof *res;
-	memset(&env, 0, sizeof env);
-	env.insns = insns;
-	env.cnt = cnt;
-	env.opts = &o;
-	env.res = res;
-	env.prog_type = o.prog_type;
-	env.log_level = o.log_level;
-	env.max_insns = o.max_insns ? o.max_insns : DEFAULT_MAX_INSNS;
-	env.max_bytes = o.max_bytes ? o.max_bytes : DEFAULT_MAX_BYTES;
-	env.vm = o.vm;
-	if (!env.vm)
-		env.vm = own_vm = xbpf_vm__new(NULL);
+	if (!o.vm)
+		o.vm = own_vm = xbpf_vm__new(NULL);
+	env_init(&env, insns, cnt, &o, res);
 	if (!insns || !cnt)
 		vrf_reject(&env, NULL, -EINVAL, "give the verifier at least one instruction",
 			   "empty program");
@@ -117,6 +142,8 @@ int xbpf_verify(const struct xbpf_insn *insns, size_t cnt, const struct xbpf_ver
 			   "unknown program type %u", o.prog_type);
 	else if (!check_maps(&env) && !vrf_cfg(&env))
 		vrf_explore(&env);
+	if (!env.err && env.uninit_read && env.ptr_over_uninit)
+		careful_pass(&env);
 	free_all(&env);
 	vrf_finish_result(&env);
 	res->time_us = now_us() - t0;

@@ -167,6 +167,10 @@ struct vrf_env {
 	uint64_t *dem_slots;       /* stack slots (of the own frame) likewise */
 	uint64_t *live_slots;      /* stack slots (of the own frame) that may be read later */
 	bool cb_precise;           /* callbacks may need the caller's slots precisely (precise.c) */
+	bool strict_stack;         /* reads of uninitialised stack are rejected (opts) */
+	bool uninit_read;          /* some explored path read uninitialised stack */
+	bool ptr_over_uninit;      /* pruning let uninitialised stack stand for a saved pointer */
+	bool careful;              /* ... which is not allowed (verify.c careful_pass) */
 	uint8_t *prune;            /* prune point kind per insn (VRF_PRUNE_*), 0 none */
 	uint32_t *subprog_of;      /* subprogram index of each insn */
 	struct vrf_subprog *subprogs;

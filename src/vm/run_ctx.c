@@ -84,11 +84,12 @@ int xbpf_run_ctx__tail_call(struct xbpf_run_ctx *rc, struct xbpf_prog *target)
 		return -E2BIG;
 	rc->tail_calls++;
 	rc->tail_target = target;
-	/* A program without r10 runs on an uncleared stack (xbpf_prog__run, runners); a
-	 * target that addresses its stack gets a zeroed one, like a fresh run, unless it is
-	 * verified (never reads stack it did not write). The current program stops at this
-	 * helper's return and no longer uses its stack. */
-	if (!rc->prog->uses_stack && vm_prog_clears_stack(target))
+	/* A target that addresses its stack gets a zeroed one, like a fresh run, unless it is
+	 * verified not to read stack it did not write: whatever the current program left
+	 * there (or a stale stack: programs without r10 or verified ones run on an uncleared
+	 * one) must not be what it reads. The current program stops at this helper's return
+	 * and no longer uses its stack. */
+	if (vm_prog_clears_stack(target))
 		memset(rc->stack, 0, XBPF_MAX_FRAMES * XBPF_STACK_SIZE);
 	return 0;
 }

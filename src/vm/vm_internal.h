@@ -84,8 +84,9 @@ struct xbpf_prog {
 };
 
 /* Must a run zero the stack before this program starts? Only when it can address the stack
- * (uses_stack) and may read bytes it did not write first (not XBPF_PROG_F_VERIFIED):
- * otherwise a stale stack is unobservable. xbpf_prog__run, runners and tail calls. */
+ * (uses_stack) and may read bytes it did not write first (not XBPF_PROG_F_VERIFIED, which
+ * loaders give only to programs the verifier proved never do: res.reads_uninit_stack
+ * false): otherwise a stale stack is unobservable. xbpf_prog__run, runners, tail calls. */
 static inline bool vm_prog_clears_stack(const struct xbpf_prog *p)
 {
 	return p->uses_stack && !(p->flags & XBPF_PROG_F_VERIFIED);

@@ -1,7 +1,8 @@
 /* test_verifier_rules.c - verifier rules found by the kernel-vs-xbpf differential fuzzer
  * (tests/vfuzz): packet pointers die at helpers that move or resize the packet, xdp_md
  * loads are 4 bytes wide and egress_ifindex is not readable outside devmap programs,
- * bpf_csum_diff only where the kernel offers it. Each program is verified by xbpf and,
+ * bpf_csum_diff only where the kernel offers it, stack bytes never written read as unknown
+ * values (the kernel's rule for privileged loaders). Each program is verified by xbpf and,
  * when bpf() is permitted, loaded into the running kernel: both verdicts must agree.
  */
 #include <errno.h>
@@ -112,6 +113,29 @@ static void test_csum_diff_program_types(void)
 	T_CONTAINS(res.message, "cannot use helper");
 }
 
+/* Stack bytes never written read as an unknown value, as the kernel lets privileged
+ * loaders (allow_uninit_stack); outside the frame stays an error. */
+static void test_uninit_stack(void)
+{
+	check("r0 = *(u64 *)(r10 - 8)\nr0 = 2\nexit", XDP, 0);
+	check("r1 = 3\n*(u32 *)(r10 - 8) = r1\nr0 = *(u64 *)(r10 - 8)\nr0 = 2\nexit", XDP, 0);
+	check("r0 = *(u8 *)(r10 - 300)\nr0 = 2\nexit", TC, 0);
+	/* both sides of a branch on it: the taken one dereferences a number */
+	check("r1 = *(u64 *)(r10 - 8)\nif r1 == 0 goto +2\nr0 = 2\nexit\n"
+	      "r0 = *(u8 *)(r1 + 0)\nr0 = 2\nexit", XDP, -EACCES);
+	check("r1 = *(u64 *)(r10 - 8)\nif r1 != 0 goto +2\nr0 = 2\nexit\n"
+	      "r0 = *(u8 *)(r1 + 0)\nr0 = 2\nexit", XDP, -EACCES);
+	/* a helper reading a partly written buffer */
+	check("r1 = 0\n*(u64 *)(r10 - 16) = r1\nr1 = r10\nr1 += -16\nr2 = 16\nr3 = 0\n"
+	      "r4 = 0\nr5 = 0\ncall 28\nr0 = 2\nexit", XDP, 0);
+	/* out of the frame */
+	check("r0 = *(u64 *)(r10 - 520)\nr0 = 2\nexit", XDP, -EACCES);
+	check("r0 = *(u64 *)(r10 + 0)\nr0 = 2\nexit", XDP, -EACCES);
+	check("r0 = *(u64 *)(r10 - 4)\nr0 = 2\nexit", XDP, -EACCES);
+	check("r1 = r10\nr1 += -8\nr2 = 16\nr3 = 0\nr4 = 0\nr5 = 0\ncall 28\nr0 = 2\nexit",
+	      XDP, -EACCES);
+}
+
 static void test_kernel_compared(void)
 {
 	if (kernel_ok != 1)
@@ -119,4 +143,5 @@ static void test_kernel_compared(void)
 }
 
 T_MAIN(test_pkt_ptr_dies_at_adjust_head, test_pkt_ptr_dies_at_pull_data_spilled,
-       test_xdp_md_access, test_csum_diff_program_types, test_kernel_compared)
+       test_xdp_md_access, test_csum_diff_program_types, test_uninit_stack,
+       test_kernel_compared)

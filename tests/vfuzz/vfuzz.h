@@ -59,7 +59,6 @@ struct vf_result {
 	char xmsg[256];          /* xbpf's message */
 	const char *kcat;        /* category of the kernel's rejection */
 	bool kcat_safety;        /* the kernel's reason is a memory-safety rule */
-	bool uninit_stack;       /* the disagreement is xbpf's uninit-stack rule */
 	int xbpf_bad;            /* VF_XBPF_HANG / VF_XBPF_CRASH: xbpf_verify never answered */
 	int runs;                /* interpreter runs done (xbpf accepted) */
 	int faults;              /* runs that failed a runtime memory check */
@@ -90,7 +89,7 @@ struct vf_cat {
 };
 struct vf_stats {
 	unsigned long total, cls[VF_NCLASS];
-	unsigned long xonly_safety, xonly_fault, xonly_uninit, accepted_fault, konly_uninit;
+	unsigned long xonly_safety, xonly_fault, accepted_fault;
 	unsigned long buggy, buggy_kernel_accept, xbpf_hang, xbpf_crash;
 	struct vf_cat xcats[VF_NCATS], kcats[VF_NCATS];
 	int nx, nk;

@@ -1361,9 +1361,9 @@ static void s_pkt_meta(struct gen *g, bool bug)
 	bind(g, skip);
 }
 
-/* A read of stack below the initialised area (fp-200 .. fp-137): written first, or (bug)
- * not. The privileged kernel allows reading uninitialised stack, xbpf does not: the
- * disagreement is counted apart ("uninit-stack"), not as a soundness issue. */
+/* A read of stack below the initialised area (fp-200 .. fp-137): written first, or
+ * ("bug") not. Both verifiers accept both (the kernel as root, xbpf by default: an unknown
+ * value, read as zeros at run time); not a bug for the kernel, so results are ordinary. */
 static void s_stack_uninit(struct gen *g, bool bug)
 {
 	int off = -200 + 8 * (int)rnd(g, 8), size = rnd_size(g);
