@@ -19,7 +19,8 @@
  * run, so clearing is never needed for safety. It matters for determinism only: a program
  * that reads stack it has not written in this run would see its previous run's bytes.
  *  - Programs loaded with XBPF_PROG_F_VERIFIED (the verifier proved that every stack read
- *    follows a write on every path, the kernel's rule) run on the stack as it is.
+ *    follows a write on every path; the loader leaves the flag off for a program that reads
+ *    uninitialised stack, which the verifier accepts by default) run on the stack as it is.
  *  - A program that never names r10 cannot address its stack: nothing to clear.
  *  - Any other program gets its whole stack (all frames, 4 KiB: a program without runtime
  *    checks may reach any of them) zeroed before each run, so each run starts from the

@@ -132,8 +132,9 @@ XBPF_API const struct xbpf_helper_proto *xbpf_vm__helper_proto(const struct xbpf
 /* ---- loading ------------------------------------------------------------------------ */
 /* Program flags */
 #define XBPF_PROG_F_NO_CHECKS (1u << 0) /* trusted (e.g. verified): no runtime memory checks */
-#define XBPF_PROG_F_VERIFIED  (1u << 1) /* the verifier accepted it: no path reads stack it
-					 * has not written, so runs skip clearing the stack
+#define XBPF_PROG_F_VERIFIED  (1u << 1) /* the verifier accepted it and no path reads stack
+					 * it has not written (the loader does not set it for a
+					 * program that does), so runs skip clearing the stack
 					 * (xbpf_prog__run, xbpf_runner__run) */
 #define XBPF_PROG_F_JIT_BLIND (1u << 8) /* JIT: blind immediates (untrusted constants never
 					 * appear verbatim in executable memory) */
