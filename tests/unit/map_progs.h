@@ -43,14 +43,15 @@
 	LDX_DW(4, 1, 16), MOV_REG(2, 10), ADD_IMM(2, -8), MOV_REG(3, 10),           \
 	ADD_IMM(3, -16), LD_MAP(1, 0), CALL(2), EXIT() }
 
-/* ctx = {u64 key}: v = lookup(map0, &key); if v: *v += 1 else update(&key, &one, ANY);
- * r0 = 0 on lookup hit, 1 on insert. Map 0: HASH u64 -> u64. */
+/* ctx = {u64 key}: v = lookup(map0, &key); if v: *v += 1 (atomic) else
+ * update(&key, &one, NOEXIST) (an insert racing another thread's fails instead of
+ * overwriting the count); r0 = 0 on lookup hit, 1 on insert. Map 0: HASH u64 -> u64. */
 #define PROG_HASH_LOOKUP_UPDATE {                                                \
 	LDX_DW(6, 1, 0), STX_DW(10, 6, -8),                                          \
 	MOV_REG(2, 10), ADD_IMM(2, -8), LD_MAP(1, 0), CALL(1),                      \
 	JEQ_IMM(0, 0, 4), MOV_IMM(1, 1), XADD_DW(0, 1, 0), MOV_IMM(0, 0), EXIT(),   \
 	ST_DW(10, -16, 1), MOV_REG(2, 10), ADD_IMM(2, -8), MOV_REG(3, 10),          \
-	ADD_IMM(3, -16), MOV_IMM(4, 0), LD_MAP(1, 0), CALL(2), MOV_IMM(0, 1), EXIT() }
+	ADD_IMM(3, -16), MOV_IMM(4, 1), LD_MAP(1, 0), CALL(2), MOV_IMM(0, 1), EXIT() }
 
 /* bpf_ringbuf_output(map0, ctx, 16, 0); r0 = its result. Map 0: RINGBUF. */
 #define PROG_RINGBUF_OUTPUT {                                                    \
