@@ -223,21 +223,24 @@ static void maybe_unmap(struct chunk *ch)
 	}
 }
 
+/* Give ch's held-back pages back to the pool (pool_lock held). */
+static void unhold(struct chunk *ch)
+{
+	for (unsigned w = 0; w < POOL_WORDS; w++) {
+		ch->nused -= (unsigned)__builtin_popcountll(ch->held[w]);
+		ch->used[w] &= ~ch->held[w];
+		ch->held[w] = 0;
+	}
+}
+
 /* Pages held back for forked children go back to the pool once no child is still copying
  * (pool_lock held). */
 static void release_held(void)
 {
 	if (!nheld || atomic_load(forks_copying))
 		return;
-	for (size_t i = 0; i < nchunks; i++) {
-		struct chunk *ch = &chunks[i];
-		for (unsigned w = 0; w < POOL_WORDS; w++) {
-			unsigned n = (unsigned)__builtin_popcountll(ch->held[w]);
-			ch->used[w] &= ~ch->held[w];
-			ch->held[w] = 0;
-			ch->nused -= n;
-		}
-	}
+	for (size_t i = 0; i < nchunks; i++)
+		unhold(&chunks[i]);
 	nheld = 0;
 	for (size_t i = nchunks; i-- > 0;)
 		maybe_unmap(&chunks[i]);
@@ -424,12 +427,7 @@ static bool privatize(struct chunk *ch)
 	}
 	close(ch->fd);
 	ch->fd = fd;
-	/* pages the parent held back are not this process's images */
-	for (unsigned w = 0; w < POOL_WORDS; w++) {
-		ch->nused -= (unsigned)__builtin_popcountll(ch->held[w]);
-		ch->used[w] &= ~ch->held[w];
-		ch->held[w] = 0;
-	}
+	unhold(ch); /* pages the parent held back are not this process's images */
 	return true;
 }
 

@@ -41,32 +41,31 @@ uint32_t jit_lbl_cold(struct jit_ctx *c, int body, size_t pc, enum jit_cold_kind
 	return b + kind;
 }
 
+/* Double an array of the compile (p: *cap elements of `elem` bytes, `first` when empty):
+ * the grown array. On failure the buffer is marked oom (the compile fails with -ENOMEM),
+ * the array kept and its *n entries so far forgotten, so emission goes on. */
+static void *grow_array(struct jit_ctx *c, void *p, size_t *cap, size_t elem, size_t first,
+			size_t *n)
+{
+	size_t want = *cap ? *cap * 2 : first;
+	void *q = c->hot.oom ? NULL : realloc(p, want * elem);
+	if (!q) {
+		c->hot.oom = true;
+		*n = 0;
+		return p;
+	}
+	*cap = want;
+	return q;
+}
+
 void jit_site_grow(struct jit_ctx *c)
 {
-	size_t cap = c->sites_cap ? c->sites_cap * 2 : 256;
-	struct jit_site *p = c->hot.oom ? NULL : realloc(c->sites, cap * sizeof *p);
-	if (!p) {
-		/* forget the sites so far (the compile fails with -ENOMEM) and go on */
-		c->hot.oom = true;
-		c->nsites = 0;
-		return;
-	}
-	c->sites = p;
-	c->sites_cap = cap;
+	c->sites = grow_array(c, c->sites, &c->sites_cap, sizeof *c->sites, 256, &c->nsites);
 }
 
 void jit_call_grow(struct jit_ctx *c)
 {
-	size_t cap = c->calls_cap ? c->calls_cap * 2 : 64;
-	struct jit_call *p = c->hot.oom ? NULL : realloc(c->calls, cap * sizeof *p);
-	if (!p) {
-		/* as jit_site_grow() */
-		c->hot.oom = true;
-		c->ncalls = 0;
-		return;
-	}
-	c->calls = p;
-	c->calls_cap = cap;
+	c->calls = grow_array(c, c->calls, &c->calls_cap, sizeof *c->calls, 64, &c->ncalls);
 }
 
 void jit_fail(struct jit_ctx *c, int err, const char *fmt, ...)

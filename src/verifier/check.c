@@ -151,27 +151,19 @@ static void evict(struct vrf_env *env, struct vrf_stored *s)
 	env->evicted = s;
 }
 
-/* Take *pp, the oldest complete state of a full list, out of it. Exploration is depth
- * first: the states pending are siblings of the most recent branches, so the newest
- * stored states are the likeliest to cover them (keeping the oldest instead, a long
- * loop's first iterations, made the later iterations' joins unprunable: paths doubled at
- * each one). */
-static void drop_complete(struct vrf_env *env, struct vrf_stored **pp)
-{
-	struct vrf_stored *s = *pp;
-	*pp = s->next;
-	evict(env, s);
-}
-
-/* Take *pp, the oldest state of an overlong list, out of it, even if still being
- * explored: it stays a link of its checkpoint chain, unlisted. */
+/* Take *pp, the oldest state (or oldest complete state) of a full list, out of it.
+ * Exploration is depth first: the states pending are siblings of the most recent
+ * branches, so the newest stored states are the likeliest to cover them (keeping the
+ * oldest instead, a long loop's first iterations, made the later iterations' joins
+ * unprunable: paths doubled at each one). A complete state is evicted; one still being
+ * explored stays a link of its checkpoint chain, unlisted. */
 static void drop_stored(struct vrf_env *env, struct vrf_stored **pp)
 {
 	struct vrf_stored *s = *pp;
 	*pp = s->next;
 	s->next = NULL;
 	if (s->complete)
-		evict(env, s);
+		evict(env, s); /* relinks s->next into the evicted list */
 	else
 		s->unlisted = true;
 }
@@ -263,7 +255,7 @@ static int visit(struct vrf_env *env, struct vrf_state *st)
 	if (full && st->since_store_insns < FULL_STORE_EVERY)
 		return 0;
 	if (full && cb_site)
-		drop_complete(env, lastcpp);
+		drop_stored(env, lastcpp);
 	else if (full || n >= MAX_LISTED_PER_INSN)
 		drop_stored(env, lastpp);
 	store(env, st);

@@ -157,18 +157,19 @@ static int stack_read(struct vrf_env *env, struct vrf_state *st, const struct vr
 			dst->v = sc_trunc(sc_unknown(), size);
 		return 0;
 	}
-	if (!stack_init(f, lo, hi, &bad) && env->strict_stack) {
+	bool init = stack_init(f, lo, hi, &bad);
+	if (!init && env->strict_stack) {
 		char hint[160];
 		snprintf(hint, sizeof hint, "the stack byte at r10%+lld is read before anything "
 			 "was written to it on this path", (long long)bad);
 		return vrf_reject(env, st, -EACCES, hint, "invalid read from stack R%u off %lld "
 				  "size %u", regno, (long long)lo, size);
 	}
+	if (!init)
+		env->uninit_read = true; /* unknown here; zero at run time (cleared) */
 	bool zero = true;
 	for (int64_t b = lo; b < hi; b++) {
 		struct vrf_slot *bs = slot_of(f, b, &idx);
-		if (!bs || bs->kind[idx] == SB_INVALID)
-			env->uninit_read = true; /* unknown here; zero at run time (cleared) */
 		if (!bs || bs->kind[idx] != SB_ZERO)
 			zero = false;
 	}
