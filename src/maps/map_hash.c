@@ -9,9 +9,9 @@
  * Elements are preallocated: a bump index hands out never-used ones, freed ones go to a
  * free list (free_lock). Writers lock the bucket (LRU maps: the map-wide lock, which also
  * guards the LRU list); readers walk chains without locks (links are published with
- * release stores), as the kernel's RCU readers do. Updating an existing key copies the
- * value in place without the bucket lock (as a program's lookup-and-store would; the
- * kernel's in-place BPF_F_LOCK and per-CPU updates do the same).
+ * release stores), as the kernel's RCU readers do. Every update takes the writer lock,
+ * also for an existing key, whose value is then copied in place: a lock-free find could
+ * return an element being deleted and reused for another key.
  *
  * LRU: new and updated elements go to the head of the list; lookups set a reference bit;
  * eviction takes the tail, giving referenced elements a second chance (the kernel's
@@ -305,35 +305,28 @@ static long hash_update_raw(struct xbpf_map *m, const void *key, const void *val
 	uint32_t h = key_hash(m, key);
 	struct hbucket *b = B(m, h);
 	bool lru = map_is_lru(m->type);
-	/* Existing key: write in place without the bucket lock, as a program storing through
-	 * a looked-up value pointer does (LRU: mark it referenced instead of moving it). */
-	uint32_t idx = find(m, b, key, h);
-	if (idx) {
-		if ((flags & 3) == XBPF_NOEXIST)
-			return -EEXIST;
-		struct helem *e = E(m, idx);
-		write_values(m, e, value, flags, cpu, false);
-		if (lru && !__atomic_load_n(&e->ref, __ATOMIC_RELAXED))
-			__atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
-		return 0;
-	}
-	if ((flags & 3) == XBPF_EXIST)
-		return -ENOENT;
+	/* Under the writer lock even for an existing key: found without it, the element could
+	 * be deleted and handed to another key before our write lands (the value would then
+	 * belong to that key). */
 	map_lock_t *l = wlock(m, b);
 	map_lock(l);
-	idx = find(m, b, key, h);   /* inserted meanwhile? */
+	uint32_t idx = find(m, b, key, h);
 	if (idx) {
 		if ((flags & 3) == XBPF_NOEXIST) {
 			map_unlock(l);
 			return -EEXIST;
 		}
 		write_values(m, E(m, idx), value, flags, cpu, false);
-		if (lru) {
+		if (lru) {   /* the kernel replaces the element: the new one is the most recent */
 			lru_unlink(m, idx);
 			lru_push_head(m, idx);
 		}
 		map_unlock(l);
 		return 0;
+	}
+	if ((flags & 3) == XBPF_EXIST) {
+		map_unlock(l);
+		return -ENOENT;
 	}
 	idx = elem_alloc(m);
 	if (!idx && lru)

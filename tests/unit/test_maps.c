@@ -452,10 +452,13 @@ __attribute__((constructor)) static void rb_child(void)
 	if (!m)
 		_exit(10);
 	uint8_t rec[24];
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0, tries = 0; i < 100; i++) {
 		memset(rec, i, sizeof rec);
-		while (map_ringbuf_output(m, rec, sizeof rec, 0) == -EAGAIN)
+		while (map_ringbuf_output(m, rec, sizeof rec, 0) == -EAGAIN) {
+			if (++tries > 200000)
+				_exit(14);   /* the parent stopped consuming */
 			usleep(100);   /* the parent consumes meanwhile */
+		}
 	}
 	_exit(0);
 }
@@ -483,7 +486,8 @@ static pid_t spawn(const char *env, const char *path)
 
 static void test_ringbuf_two_processes(void)
 {
-	const char *path = "/dev/shm/xbpf-test-rb-pin";
+	char path[64];   /* per process: parallel runs of this test must not share it */
+	snprintf(path, sizeof path, "/dev/shm/xbpf-test-rb-pin-%d", (int)getpid());
 	unlink(path);
 	struct xbpf_map *m = mk(XBPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0);   /* < 100 records */
 	T_EQ(xbpf_map__pin(m, path), 0);
@@ -540,8 +544,11 @@ static void pin_roundtrip(const char *path)
 
 static void test_pin_two_processes(void)
 {
-	pin_roundtrip("/dev/shm/xbpf-test-pin");   /* same file system: a hard link */
-	pin_roundtrip("/tmp/xbpf-test-pin");       /* maybe another: a pin file */
+	char path[64];   /* per process: parallel runs of this test must not share them */
+	snprintf(path, sizeof path, "/dev/shm/xbpf-test-pin-%d", (int)getpid());
+	pin_roundtrip(path);   /* same file system: a hard link */
+	snprintf(path, sizeof path, "/tmp/xbpf-test-pin-%d", (int)getpid());
+	pin_roundtrip(path);   /* maybe another: a pin file */
 	errno = 0;
 	T_CHECK(xbpf_map__open_pinned("/etc/hostname") == NULL && errno == EINVAL);
 	T_CHECK(xbpf_map__open_pinned("/nonexistent/x") == NULL && errno == ENOENT);
@@ -619,6 +626,50 @@ static void test_concurrency(void)
 	xbpf_map__put(a);
 }
 
+/* An update of an existing key racing its deletion and the reuse of its element for
+ * another key, in a map of one element (every insert reuses the one just freed): a value
+ * must only ever be written to its own key. Values are 32 KiB of the key's byte, so the
+ * copy is long and a write that lands after the element changed hands shows. */
+#define REUSE_V (32 << 10)
+static atomic_int reuse_stop;
+
+static void *reuse_writer(void *arg)
+{
+	struct xbpf_map *h = arg;
+	static uint8_t v[REUSE_V];
+	uint32_t k = 0;
+	memset(v, 1, sizeof v);
+	while (!atomic_load(&reuse_stop))
+		xbpf_map__update_elem(h, &k, v, XBPF_ANY);
+	return NULL;
+}
+
+static void test_update_reuse(void)
+{
+	struct xbpf_map *h = mk(XBPF_MAP_TYPE_HASH, 4, REUSE_V, 1, 0);
+	static uint8_t v[REUSE_V], out[REUSE_V];
+	pthread_t w;
+	atomic_store(&reuse_stop, 0);
+	pthread_create(&w, NULL, reuse_writer, h);
+	memset(v, 2, sizeof v);
+	int bad = 0;
+	for (int i = 0; i < 10000 && !bad; i++) {
+		uint32_t k0 = 0, k1 = 1;
+		xbpf_map__delete_elem(h, &k0);
+		if (xbpf_map__update_elem(h, &k1, v, XBPF_NOEXIST))
+			continue;   /* the writer re-inserted key 0 first */
+		if (!xbpf_map__lookup_elem(h, &k1, out))
+			for (int j = 0; j < REUSE_V; j++)
+				bad |= out[j] != 2;
+		xbpf_map__delete_elem(h, &k1);
+	}
+	atomic_store(&reuse_stop, 1);
+	pthread_join(w, NULL);
+	T_EQ(bad, 0);
+	xbpf_map__put(h);
+}
+
 T_MAIN(test_create_checks, test_array, test_percpu_array, test_hash, test_percpu_hash,
        test_lru, test_lru_corrupt_links, test_lpm, test_queue_stack, test_ringbuf, test_batch, test_map_in_map,
-       test_pin_two_processes, test_ringbuf_two_processes, test_concurrency)
+       test_pin_two_processes, test_ringbuf_two_processes, test_concurrency,
+       test_update_reuse)
