@@ -290,7 +290,7 @@ static void summary(void)
 /* A VM whose every helper id has an implementation (dummies where xbpf has none). */
 static struct xbpf_vm *bench_vm(void)
 {
-	struct xbpf_vm *vm = gen_vm();
+	struct xbpf_vm *vm = gen_vm(false);
 	for (uint32_t id = 1; vm && id < XBPF_MAX_HELPER_ID; id++)
 		if (!vm->helpers[id].fn)
 			xbpf_vm__register_helper(vm, id, vm->helpers[id].name ? vm->helpers[id].name
