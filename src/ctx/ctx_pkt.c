@@ -197,22 +197,26 @@ static void skb_eth_trans(struct ctx_state *st, const uint8_t *eth)
 }
 
 /* The test run's socket: family and addresses from the IP header (after the MAC header). */
-static void skb_fake_sock(struct ctx_state *st, const uint8_t *nh, uint32_t len)
+/* The socket the kernel's test run attaches: family and addresses from the IP header. An
+ * IPv4/IPv6 frame too short for its header is refused (-EINVAL, as the kernel since 6.x):
+ * returns the header size it needed, or 0. */
+static uint32_t skb_fake_sock(struct ctx_state *st, const uint8_t *nh, uint32_t len)
 {
 	uint16_t proto = (uint16_t)((st->skb.protocol & 0xff) << 8 | st->skb.protocol >> 8);
 	if (proto == ETH_P_IP) {
+		if (len < 20)
+			return 20;
 		st->skb.family = 2;
-		if (len >= 20) {
-			memcpy(&st->skb.local_ip4, nh + 12, 4);
-			memcpy(&st->skb.remote_ip4, nh + 16, 4);
-		}
+		memcpy(&st->skb.local_ip4, nh + 12, 4);
+		memcpy(&st->skb.remote_ip4, nh + 16, 4);
 	} else if (proto == ETH_P_IPV6) {
+		if (len < 40)
+			return 40;
 		st->skb.family = 10;
-		if (len >= 40) {
-			memcpy(st->skb.local_ip6, nh + 8, 16);
-			memcpy(st->skb.remote_ip6, nh + 24, 16);
-		}
+		memcpy(st->skb.local_ip6, nh + 8, 16);
+		memcpy(st->skb.remote_ip6, nh + 24, 16);
 	}
+	return 0;
 }
 
 static int skb_ctx_in(struct ctx_state *st, struct xbpf_test_run_opts *o)
@@ -258,7 +262,11 @@ int ctx_skb_setup(struct ctx_state *st, struct xbpf_test_run_opts *o)
 	st->nh = frame + CTX_ETH_HLEN;
 	st->mac = frame;
 	skb_eth_trans(st, frame);
-	skb_fake_sock(st, frame + CTX_ETH_HLEN, size - CTX_ETH_HLEN);
+	uint32_t need = skb_fake_sock(st, frame + CTX_ETH_HLEN, size - CTX_ETH_HLEN);
+	if (need)
+		return ctx_fail(o, EINVAL, "skb: an %s frame needs its %u-byte header after the "
+				"Ethernet header (got %u bytes)", need == 20 ? "IPv4" : "IPv6", need,
+				size - CTX_ETH_HLEN);
 	uint32_t len = (uint32_t)(st->data_end - st->data);
 	if (in->wire_len && (in->wire_len < len || in->wire_len > GSO_LEGACY_MAX_SIZE))
 		return ctx_fail(o, EINVAL, "skb: wire_len %u is shorter than the packet (%u) or "

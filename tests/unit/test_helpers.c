@@ -518,6 +518,37 @@ static void test_xdp_adjust(void)
 	T_EQ(xdp_adjust(23, 0, &len, out), 4);         /* redirect: XDP_REDIRECT */
 }
 
+/* The kernel's skb test run refuses an IPv4 frame shorter than 14 + 20 bytes and an IPv6
+ * one shorter than 14 + 40 with -EINVAL (measured on Linux 6.x: tc and socket filters). */
+static void test_skb_short_ip(void)
+{
+	init_pkt();
+	uint32_t types[2] = {XBPF_PROG_TYPE_SCHED_CLS, XBPF_PROG_TYPE_SOCKET_FILTER};
+	static const struct { uint8_t et0, et1; uint32_t min; } eth[] = {
+		{0x08, 0x00, 34}, {0x86, 0xdd, 54}, {0x08, 0x06, 14}};
+	for (int t = 0; t < 2; t++) {
+		struct xbpf_prog *p = LOAD(types[t], 0, MOVI(0, 0), EXIT);
+		T_CHECK(p != NULL);
+		if (!p)
+			return;
+		for (size_t e = 0; e < sizeof eth / sizeof eth[0]; e++) {
+			pkt[12] = eth[e].et0;
+			pkt[13] = eth[e].et1;
+			struct xbpf_test_run_opts o = {.sz = sizeof o, .data_in = pkt,
+						       .data_size_in = eth[e].min, .log_buf = run_log,
+						       .log_size = sizeof run_log};
+			T_EQ(xbpf_prog__test_run(p, &o), 0);
+			if (eth[e].min > 14) {
+				o.data_size_in = eth[e].min - 1;
+				T_EQ(xbpf_prog__test_run(p, &o), -EINVAL);
+				T_CHECK(strstr(run_log, eth[e].min == 34 ? "IPv4" : "IPv6") != NULL);
+			}
+		}
+		xbpf_prog__free(p);
+	}
+	init_pkt();
+}
+
 static void test_skb_ctx(void)
 {
 	init_pkt();
@@ -653,5 +684,5 @@ static void test_raw_and_trace(void)
 T_MAIN(test_registry, test_time, test_ids, test_comm, test_probe_read, test_probe_read_pipe,
        test_helper_arg_checks,
        test_strtol, test_strncmp, test_csum_diff, test_trace_printk, test_vprintk_snprintf,
-       test_loop, test_xdp_ctx, test_xdp_adjust, test_skb_ctx, test_skb_bytes,
+       test_loop, test_xdp_ctx, test_xdp_adjust, test_skb_ctx, test_skb_short_ip, test_skb_bytes,
        test_raw_and_trace)

@@ -3,7 +3,9 @@
  * xbpf accepts may fail a runtime check in the interpreter, and no program may be accepted
  * by xbpf alone when the kernel's reason is a memory-safety rule (out-of-bounds packet,
  * map value, stack or context access, null or scalar dereference, uninitialised register,
- * unbounded pointer arithmetic, infinite loop). Also checks the generator's mix: enough
+ * unbounded pointer arithmetic, infinite loop), and programs both accept must give the
+ * same return value, output packet and maps in the kernel (BPF_PROG_TEST_RUN) and in
+ * xbpf's JIT running them as verified code. Also checks the generator's mix: enough
  * programs accepted and enough rejected by the kernel for the comparison to mean
  * something. Skips when bpf() is not permitted. Longer runs: the vfuzz command. Also the
  * minimised unsound programs vfuzz found, which xbpf alone must reject (no bpf() needed).
@@ -39,6 +41,8 @@ static void test_differential(void)
 	T_EQ(s.xonly_safety, 0);
 	T_EQ(s.xbpf_hang, 0);
 	T_EQ(s.xbpf_crash, 0);
+	T_EQ(s.exec_mismatch, 0);            /* kernel run vs JIT run of verified code */
+	T_CHECK(s.exec_programs > COUNT / 5); /* enough of them to mean something */
 	unsigned long kacc = s.cls[VF_BOTH_ACCEPT] + s.cls[VF_KERNEL_ONLY];
 	T_CHECK(kacc > COUNT / 4);
 	T_CHECK(kacc < COUNT * 3 / 4);

@@ -10,7 +10,11 @@
  * vfuzz_oracle.c loads every program in the kernel (bpf(BPF_PROG_LOAD), same maps) and in
  * xbpf_verify(), classifies the pair of verdicts, and runs programs xbpf accepts in xbpf's
  * interpreter with runtime checks on (random packets, contexts and map contents): a failed
- * runtime check after xbpf accepted proves unsoundness.
+ * runtime check after xbpf accepted proves unsoundness. Programs both accept (and that call
+ * no helper with a time- or random-dependent answer) then run in the kernel
+ * (BPF_PROG_TEST_RUN) and in xbpf's JIT as verified code, without runtime checks, from the
+ * same packet, context and map contents: the return value, the output packet and every
+ * map's contents must be the same (the kernel is the oracle of the semantics).
  */
 #ifndef VFUZZ_H
 #define VFUZZ_H
@@ -63,6 +67,9 @@ struct vf_result {
 	int runs;                /* interpreter runs done (xbpf accepted) */
 	int faults;              /* runs that failed a runtime memory check */
 	char fault_msg[256];
+	int exec_runs;           /* kernel vs JIT executions compared */
+	int exec_mismatch;       /* of those, runs whose results differ */
+	char exec_msg[256];      /* the first difference */
 };
 
 #define VF_XBPF_HANG 1
@@ -77,7 +84,8 @@ void vf_oracle_free(struct vf_oracle *o);
 /* The map descriptions handed to xbpf_verify (VF_NMAPS of them). */
 const struct xbpf_verify_map *vf_oracle_maps(const struct vf_oracle *o);
 
-/* Verify p in both and, when xbpf accepts, run it `runs` times with checks on. */
+/* Verify p in both and, when xbpf accepts, run it `runs` times with checks on; when both
+ * accept and no run faulted, also `runs` times in the kernel and in the JIT, compared. */
 void vf_check(struct vf_oracle *o, const struct vf_prog *p, int runs, struct vf_result *r);
 
 /* Counters and examples over a run; vf_stats_print writes the summary. */
@@ -91,6 +99,7 @@ struct vf_stats {
 	unsigned long total, cls[VF_NCLASS];
 	unsigned long xonly_safety, xonly_fault, accepted_fault;
 	unsigned long buggy, buggy_kernel_accept, xbpf_hang, xbpf_crash;
+	unsigned long exec_runs, exec_mismatch, exec_programs;
 	struct vf_cat xcats[VF_NCATS], kcats[VF_NCATS];
 	int nx, nk;
 	int nexamples[VF_NCLASS];

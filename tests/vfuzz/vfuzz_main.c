@@ -7,8 +7,9 @@
  *   vfuzz -a FILE -t xdp|tc|socket_filter                check a program written as text
  *   (-L with -i or -a: print xbpf's level-2 log too)
  *
- * Exit status: 0 when no xbpf-only accept has a memory-safety reason or a runtime fault,
- * 1 otherwise, 2 on usage errors, 77 when bpf() is not permitted here.
+ * Exit status: 0 when no xbpf-only accept has a memory-safety reason or a runtime fault
+ * and every kernel-vs-JIT execution agreed, 1 otherwise, 2 on usage errors, 77 when bpf()
+ * is not permitted here.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -123,6 +124,9 @@ int main(int argc, char **argv)
 			vf_generate(seed, i, &p);
 			vf_check(o, &p, runs, &r);
 			vf_stats_add(&s, &p, &r, seed, i);
+			if (verbose && r.exec_mismatch)
+				printf("EXEC %llu [%s] kernel vs JIT: %s\n", (unsigned long long)i, p.desc,
+				       r.exec_msg);
 			if (verbose && (r.cls >= VF_XBPF_ONLY || r.faults))
 				printf("%s %llu [%s] xbpf: %s | kernel: %s [%s]%s%s\n",
 				       r.xbpf_bad ? "XBAD" : r.cls == VF_XBPF_ONLY ? "XONLY"
@@ -136,7 +140,7 @@ int main(int argc, char **argv)
 		}
 		vf_stats_print(&s, stdout);
 		rc = s.xonly_safety || s.xonly_fault || s.accepted_fault || s.xbpf_hang ||
-		     s.xbpf_crash ? 1 : 0;
+		     s.xbpf_crash || s.exec_mismatch ? 1 : 0;
 		vf_stats_free(&s);
 	}
 	vf_oracle_free(o);

@@ -2,7 +2,9 @@
  * the Linux kernel's verifier (bpf(BPF_PROG_LOAD) via libbpf, privileged, with the same
  * maps created in the kernel) and through xbpf_verify(); programs xbpf accepts run in
  * xbpf's interpreter with runtime checks on over random packets, contexts and map
- * contents. Also the run statistics: counts per class, categories, first examples.
+ * contents; programs both accept also run in the kernel (BPF_PROG_TEST_RUN) and in xbpf's
+ * JIT as verified code from the same inputs, and the results are compared. Also the run
+ * statistics: counts per class, categories, first examples.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -260,7 +262,10 @@ static void last_line(const char *log, char *out, size_t sz)
 }
 
 /* ---- the two verifiers ------------------------------------------------------------- */
-static int kernel_load(struct vf_oracle *o, const struct vf_prog *p, char *msg, size_t msz)
+/* Load p in the kernel: 0 (the program's fd in *keep when keep is not NULL, else closed)
+ * or the error, with the log's last line in msg. */
+static int kernel_load(struct vf_oracle *o, const struct vf_prog *p, char *msg, size_t msz,
+		       int *keep)
 {
 	static struct xbpf_insn ins[VF_MAX_INSNS];
 	memcpy(ins, p->insn, p->n * sizeof ins[0]);
@@ -284,7 +289,10 @@ static int kernel_load(struct vf_oracle *o, const struct vf_prog *p, char *msg, 
 	int fd = bpf_prog_load(p->prog_type, "vfuzz", "GPL", (const struct bpf_insn *)ins, p->n,
 			       &po0);
 	if (fd >= 0) {
-		close(fd);
+		if (keep)
+			*keep = fd;
+		else
+			close(fd);
 		return 0;
 	}
 	int err = fd;
@@ -368,45 +376,88 @@ static int xbpf_check(struct vf_oracle *o, const struct vf_prog *p, char *msg, s
 	return v.err;
 }
 
-/* ---- running in xbpf with checks on ------------------------------------------------ */
-static void fill_maps(struct vf_oracle *o)
+/* ---- inputs: one packet, context and map contents, applied to either side ------------- */
+#define VF_FILL_KEYS 4 /* hash maps start with keys 0..3; arrays with every index */
+
+struct vf_input {
+	uint8_t pkt[160];
+	uint32_t len;
+	struct xbpf_sk_buff skb;
+	uint8_t val[VF_NMAPS][VF_FILL_KEYS][64];
+};
+
+static void make_input(struct vf_oracle *o, struct vf_input *in)
 {
-	uint8_t val[64];
+	in->len = 14 + (uint32_t)(orng(o) % 100);
+	for (uint32_t i = 0; i < in->len; i++)
+		in->pkt[i] = orng(o) % 3 ? (uint8_t)rvalue(o) : (uint8_t)orng(o);
+	memset(&in->skb, 0, sizeof in->skb);
+	in->skb.mark = rvalue(o);
+	in->skb.priority = rvalue(o);
+	for (int i = 0; i < 5; i++)
+		in->skb.cb[i] = rvalue(o);
+	for (int m = 0; m < VF_NMAPS; m++)
+		for (int k = 0; k < VF_FILL_KEYS; k++)
+			for (uint32_t b = 0; b < sizeof in->val[m][k]; b += 4) {
+				uint32_t x = rvalue(o);
+				memcpy(in->val[m][k] + b, &x, 4);
+			}
+}
+
+static uint32_t fill_keys(const struct vf_map_desc *d)
+{
+	if (d->type == XBPF_MAP_TYPE_RINGBUF)
+		return 0;
+	return d->type == XBPF_MAP_TYPE_HASH || d->max_entries > VF_FILL_KEYS ? VF_FILL_KEYS
+									    : d->max_entries;
+}
+
+/* The maps of one side: hash maps emptied, then the input's keys and values. */
+static void apply_xbpf(struct vf_oracle *o, const struct vf_input *in)
+{
 	for (int i = 0; i < VF_NMAPS; i++) {
 		const struct vf_map_desc *d = &vf_maps[i];
-		if (d->type == XBPF_MAP_TYPE_RINGBUF)
-			continue;
-		for (uint32_t k = 0; k < (d->type == XBPF_MAP_TYPE_HASH ? 4u : d->max_entries); k++) {
-			uint64_t key = k;
-			for (uint32_t b = 0; b < d->value_size; b += 4) {
-				uint32_t x = rvalue(o);
-				memcpy(val + b, &x, 4);
-			}
-			xbpf_map__update_elem(o->xm[i], &key, val, 0);
+		uint64_t key;
+		if (d->type == XBPF_MAP_TYPE_HASH)
+			while (!xbpf_map__get_next_key(o->xm[i], NULL, &key))
+				if (xbpf_map__delete_elem(o->xm[i], &key))
+					break;
+		for (uint32_t k = 0; k < fill_keys(d); k++) {
+			key = k;
+			xbpf_map__update_elem(o->xm[i], &key, in->val[i][k], 0);
 		}
 	}
 }
 
+static void apply_kernel(struct vf_oracle *o, const struct vf_input *in)
+{
+	for (int i = 0; i < VF_NMAPS; i++) {
+		const struct vf_map_desc *d = &vf_maps[i];
+		uint64_t key;
+		if (d->type == XBPF_MAP_TYPE_HASH)
+			while (!bpf_map_get_next_key(o->kfd[i], NULL, &key))
+				if (bpf_map_delete_elem(o->kfd[i], &key))
+					break;
+		for (uint32_t k = 0; k < fill_keys(d); k++) {
+			key = k;
+			bpf_map_update_elem(o->kfd[i], &key, in->val[i][k], 0);
+		}
+	}
+}
+
+/* ---- running in xbpf with checks on ------------------------------------------------ */
 static int run_once(struct vf_oracle *o, struct xbpf_prog *xp, const struct vf_prog *p,
 		    char *msg, size_t msz)
 {
-	uint8_t pkt[160];
-	uint32_t len = 14 + (uint32_t)(orng(o) % 100);
-	for (uint32_t i = 0; i < len; i++)
-		pkt[i] = orng(o) % 3 ? (uint8_t)rvalue(o) : (uint8_t)orng(o);
-	struct xbpf_sk_buff skb;
-	memset(&skb, 0, sizeof skb);
-	skb.mark = rvalue(o);
-	skb.priority = rvalue(o);
-	for (int i = 0; i < 5; i++)
-		skb.cb[i] = rvalue(o);
-	fill_maps(o);
+	static struct vf_input in;
+	make_input(o, &in);
+	apply_xbpf(o, &in);
 	char log[256] = "";
-	struct xbpf_test_run_opts to = {.sz = sizeof to, .data_in = pkt, .data_size_in = len,
+	struct xbpf_test_run_opts to = {.sz = sizeof to, .data_in = in.pkt, .data_size_in = in.len,
 					.budget = 2000000, .log_buf = log, .log_size = sizeof log};
 	if (p->prog_type != XBPF_PROG_TYPE_XDP) {
-		to.ctx_in = &skb;
-		to.ctx_size_in = sizeof skb;
+		to.ctx_in = &in.skb;
+		to.ctx_size_in = sizeof in.skb;
 	}
 	int err = xbpf_prog__test_run(xp, &to);
 	if (err == -EFAULT)
@@ -436,10 +487,152 @@ static void run_xbpf(struct vf_oracle *o, const struct vf_prog *p, int runs, str
 	xbpf_prog__free(xp);
 }
 
+/* ---- the kernel as the oracle of the semantics: kernel run vs JIT run --------------- */
+/* Helpers whose answers depend on the time, randomness or the kernel's own memory, and
+ * the ring buffer (records accumulate; nothing consumes them here): not compared. */
+static bool exec_comparable(const struct vf_prog *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct xbpf_insn *in = &p->insn[i];
+		if (in->code != (XBPF_JMP | XBPF_CALL) || in->src_reg != 0)
+			continue;
+		switch (in->imm) {
+		case 5: case 7: case 113: case 130: case 131: case 132: case 133:
+			return false;
+		}
+	}
+	return true;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out, size_t sz)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 3 < sz; i++)
+		k += (size_t)snprintf(out + k, sz - k, "%02x", b[i]);
+	out[k] = '\0';
+}
+
+/* Every key of every map (but the ring buffer): the same keys, the same values? */
+static bool maps_differ(struct vf_oracle *o, char *msg, size_t msz)
+{
+	for (int i = 0; i < VF_NMAPS; i++) {
+		const struct vf_map_desc *d = &vf_maps[i];
+		if (d->type == XBPF_MAP_TYPE_RINGBUF)
+			continue;
+		uint64_t key = 0, next;
+		uint8_t kv[64], xv[64];
+		char a[130], b[130];
+		unsigned kn = 0, xn = 0;
+		for (void *prev = NULL; !bpf_map_get_next_key(o->kfd[i], prev, &next) && kn < 64;
+		     prev = &key, kn++) {
+			key = next;
+			int ke = bpf_map_lookup_elem(o->kfd[i], &key, kv);
+			int xe = xbpf_map__lookup_elem(o->xm[i], &key, xv);
+			if (ke || xe || memcmp(kv, xv, d->value_size)) {
+				hex(kv, d->value_size, a, sizeof a);
+				hex(xv, d->value_size, b, sizeof b);
+				snprintf(msg, msz, "map %d key %llu: kernel %s, xbpf %s", i,
+					 (unsigned long long)key, ke ? "absent" : a, xe ? "absent" : b);
+				return true;
+			}
+		}
+		for (void *prev = NULL; !xbpf_map__get_next_key(o->xm[i], prev, &next) && xn < 64;
+		     prev = &key, xn++)
+			key = next;
+		if (kn != xn) {
+			snprintf(msg, msz, "map %d: kernel has %u keys, xbpf %u", i, kn, xn);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One input on both sides; true when the results differ (described in msg). */
+static bool exec_once(struct vf_oracle *o, const struct vf_prog *p, int kfd,
+		      struct xbpf_prog *xp, char *msg, size_t msz)
+{
+	static struct vf_input in;
+	static uint8_t kout[1024], xout[1024];
+	make_input(o, &in);
+	bool skb = p->prog_type != XBPF_PROG_TYPE_XDP;
+	apply_kernel(o, &in);
+	LIBBPF_OPTS(bpf_test_run_opts, kt, .data_in = in.pkt, .data_size_in = in.len,
+		    .data_out = kout, .data_size_out = sizeof kout, .repeat = 1);
+	if (skb) {
+		kt.ctx_in = &in.skb;
+		kt.ctx_size_in = sizeof in.skb;
+	}
+	int ke = bpf_prog_test_run_opts(kfd, &kt);
+	apply_xbpf(o, &in);
+	char log[256] = "";
+	struct xbpf_test_run_opts xt = {.sz = sizeof xt, .data_in = in.pkt,
+					.data_size_in = in.len, .data_out = xout,
+					.data_size_out = sizeof xout, .engine = XBPF_ENGINE_JIT,
+					.log_buf = log, .log_size = sizeof log};
+	if (skb) {
+		xt.ctx_in = &in.skb;
+		xt.ctx_size_in = sizeof in.skb;
+	}
+	int xe = xbpf_prog__test_run(xp, &xt);
+	char a[80], b[80];
+	if (ke || xe) {
+		if (ke != xe) {
+			hex(in.pkt, in.len < 24 ? in.len : 24, a, sizeof a);
+			snprintf(msg, msz, "test run: kernel %d, xbpf %d %s (packet of %u bytes: %s..., "
+				 "mark %u, priority %u)", ke, xe, log, in.len, a, in.skb.mark,
+				 in.skb.priority);
+		}
+		return ke != xe;
+	}
+	if ((uint32_t)xt.retval != kt.retval) {
+		snprintf(msg, msz, "return value: kernel %u, xbpf JIT %u", kt.retval,
+			 (uint32_t)xt.retval);
+		return true;
+	}
+	if (kt.data_size_out != xt.data_size_out || memcmp(kout, xout, kt.data_size_out)) {
+		uint32_t n = kt.data_size_out < xt.data_size_out ? kt.data_size_out
+								  : xt.data_size_out, at = 0;
+		while (at < n && kout[at] == xout[at])
+			at++;
+		uint32_t w = n - at < 16 ? n - at : 16;
+		hex(kout + at, w, a, sizeof a);
+		hex(xout + at, w, b, sizeof b);
+		snprintf(msg, msz, "output packet: kernel %u bytes, xbpf %u; from byte %u kernel "
+			 "%s, xbpf %s", kt.data_size_out, xt.data_size_out, at, a, b);
+		return true;
+	}
+	return maps_differ(o, msg, msz);
+}
+
+static void exec_compare(struct vf_oracle *o, const struct vf_prog *p, int kfd, int runs,
+			 struct vf_result *r)
+{
+	char log[256] = "";
+	struct xbpf_prog_load_opts lo = {.sz = sizeof lo, .log_buf = log, .log_size = sizeof log,
+					 .maps = o->xm, .map_cnt = VF_NMAPS,
+					 .flags = XBPF_PROG_F_NO_CHECKS | XBPF_PROG_F_VERIFIED,
+					 .engine = XBPF_ENGINE_JIT, .prog_type = p->prog_type,
+					 .name = "vfuzz"};
+	struct xbpf_prog *xp = xbpf_prog__load(o->vm, p->insn, p->n, &lo);
+	if (!xp) {
+		r->exec_mismatch++;
+		snprintf(r->exec_msg, sizeof r->exec_msg, "JIT load: %s", log);
+		return;
+	}
+	for (int i = 0; i < runs; i++) {
+		char msg[256];
+		r->exec_runs++;
+		if (exec_once(o, p, kfd, xp, msg, sizeof msg) && !r->exec_mismatch++)
+			snprintf(r->exec_msg, sizeof r->exec_msg, "%s", msg);
+	}
+	xbpf_prog__free(xp);
+}
+
 void vf_check(struct vf_oracle *o, const struct vf_prog *p, int runs, struct vf_result *r)
 {
 	memset(r, 0, sizeof *r);
-	r->kernel_err = kernel_load(o, p, r->kmsg, sizeof r->kmsg);
+	int kfd = -1;
+	r->kernel_err = kernel_load(o, p, r->kmsg, sizeof r->kmsg, &kfd);
 	r->xbpf_err = xbpf_check(o, p, r->xmsg, sizeof r->xmsg, &r->xbpf_bad);
 	bool ka = r->kernel_err == 0, xa = r->xbpf_err == 0;
 	r->cls = r->xbpf_bad ? VF_XBPF_NO_ANSWER : ka && xa ? VF_BOTH_ACCEPT
@@ -449,6 +642,10 @@ void vf_check(struct vf_oracle *o, const struct vf_prog *p, int runs, struct vf_
 		classify_kernel(r->kmsg, p->prog_type, r);
 	if (xa && runs > 0)
 		run_xbpf(o, p, runs, r);
+	if (ka && xa && runs > 0 && !r->faults && exec_comparable(p))
+		exec_compare(o, p, kfd, runs, r);
+	if (kfd >= 0)
+		close(kfd);
 }
 
 /* ---- statistics -------------------------------------------------------------------- */
@@ -500,11 +697,14 @@ static void add_example(struct vf_stats *s, const struct vf_prog *p, const struc
 	static const char *tn[] = {[1] = "socket_filter", [3] = "tc", [6] = "xdp"};
 	char *text = vf_disasm(p), *ex = NULL;
 	if (asprintf(&ex, "seed %llu index %llu (%s, %zu insns) [%s]\n  xbpf: %s\n  kernel: %s "
-		     "[%s]\n  runtime: %d runs, %d faults%s%s\n%s",
+		     "[%s]\n  runtime: %d runs, %d faults%s%s\n  kernel vs JIT: %d runs, %d differ%s%s\n%s",
 		     (unsigned long long)seed, (unsigned long long)idx, tn[p->prog_type % 7], p->n,
 		     p->desc, r->xbpf_err ? r->xmsg : "accept", r->kernel_err ? r->kmsg : "accept",
 		     r->kcat, r->runs, r->faults, r->faults ? ": " : "", r->faults ? r->fault_msg : "",
-		     (c == VF_XBPF_ONLY || c == VF_XBPF_NO_ANSWER) && text ? text : "") >= 0)
+		     r->exec_runs, r->exec_mismatch, r->exec_mismatch ? ": " : "",
+		     r->exec_mismatch ? r->exec_msg : "",
+		     (c == VF_XBPF_ONLY || c == VF_XBPF_NO_ANSWER || r->exec_mismatch) && text ? text
+											      : "") >= 0)
 		s->examples[c][s->nexamples[c]++] = ex;
 	free(text);
 }
@@ -521,6 +721,9 @@ void vf_stats_add(struct vf_stats *s, const struct vf_prog *p, const struct vf_r
 	s->xbpf_crash += r->xbpf_bad == VF_XBPF_CRASH;
 	if (r->faults && r->cls != VF_XBPF_ONLY)
 		s->accepted_fault++;
+	s->exec_programs += r->exec_runs > 0;
+	s->exec_runs += (unsigned long)r->exec_runs;
+	s->exec_mismatch += r->exec_mismatch != 0;
 	if (r->cls == VF_XBPF_ONLY) {
 		s->xonly_safety += r->kcat_safety;
 		s->xonly_fault += r->faults != 0;
@@ -531,7 +734,8 @@ void vf_stats_add(struct vf_stats *s, const struct vf_prog *p, const struct vf_r
 		normalise(r->xmsg, norm, sizeof norm);
 		count_cat(s, true, norm);
 	}
-	if (r->cls == VF_XBPF_ONLY || r->cls == VF_KERNEL_ONLY || r->faults || r->xbpf_bad)
+	if (r->cls == VF_XBPF_ONLY || r->cls == VF_KERNEL_ONLY || r->faults || r->xbpf_bad ||
+	    r->exec_mismatch)
 		add_example(s, p, r, seed, idx);
 }
 
@@ -563,6 +767,8 @@ void vf_stats_print(const struct vf_stats *s, FILE *f)
 	fprintf(f, "  xbpf-only accepts: %lu with a memory-safety kernel reason, %lu faulted at "
 		"run time\n", s->xonly_safety, s->xonly_fault);
 	fprintf(f, "  both-accepted programs that faulted at run time: %lu\n", s->accepted_fault);
+	fprintf(f, "  kernel vs JIT (verified, no checks): %lu programs, %lu runs, %lu programs "
+		"differ\n", s->exec_programs, s->exec_runs, s->exec_mismatch);
 	fprintf(f, "  xbpf verifier hangs (no answer in 5 s): %lu, crashes: %lu\n", s->xbpf_hang,
 		s->xbpf_crash);
 	print_cats(f, "xbpf-only accepts by the kernel's reason:", s->kcats, s->nk);
