@@ -12,9 +12,10 @@
  * interpreter with runtime checks on (random packets, contexts and map contents): a failed
  * runtime check after xbpf accepted proves unsoundness. Programs both accept (and that call
  * no helper with a time- or random-dependent answer) then run in the kernel
- * (BPF_PROG_TEST_RUN) and in xbpf's JIT as verified code, without runtime checks, from the
- * same packet, context and map contents: the return value, the output packet and every
- * map's contents must be the same (the kernel is the oracle of the semantics).
+ * (BPF_PROG_TEST_RUN) and in xbpf's JIT and interpreter as verified code, without runtime
+ * checks, from the same packet, context and map contents: the return value, the output
+ * packet and every map's contents must be the same (the kernel is the oracle of the
+ * semantics).
  */
 #ifndef VFUZZ_H
 #define VFUZZ_H
@@ -67,7 +68,7 @@ struct vf_result {
 	int runs;                /* interpreter runs done (xbpf accepted) */
 	int faults;              /* runs that failed a runtime memory check */
 	char fault_msg[256];
-	int exec_runs;           /* kernel vs JIT executions compared */
+	int exec_runs;           /* kernel vs xbpf (JIT, interpreter) executions compared */
 	int exec_mismatch;       /* of those, runs whose results differ */
 	char exec_msg[256];      /* the first difference */
 };

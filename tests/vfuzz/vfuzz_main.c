@@ -125,8 +125,8 @@ int main(int argc, char **argv)
 			vf_check(o, &p, runs, &r);
 			vf_stats_add(&s, &p, &r, seed, i);
 			if (verbose && r.exec_mismatch)
-				printf("EXEC %llu [%s] kernel vs JIT: %s\n", (unsigned long long)i, p.desc,
-				       r.exec_msg);
+				printf("EXEC %llu [%s] kernel vs xbpf: %s\n", (unsigned long long)i,
+				       p.desc, r.exec_msg);
 			if (verbose && (r.cls >= VF_XBPF_ONLY || r.faults))
 				printf("%s %llu [%s] xbpf: %s | kernel: %s [%s]%s%s\n",
 				       r.xbpf_bad ? "XBAD" : r.cls == VF_XBPF_ONLY ? "XONLY"

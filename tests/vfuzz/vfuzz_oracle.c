@@ -487,7 +487,7 @@ static void run_xbpf(struct vf_oracle *o, const struct vf_prog *p, int runs, str
 	xbpf_prog__free(xp);
 }
 
-/* ---- the kernel as the oracle of the semantics: kernel run vs JIT run --------------- */
+/* ---- the kernel as the oracle of the semantics: kernel run vs JIT and interpreter ---- */
 /* Helpers whose answers depend on the time, randomness or the kernel's own memory, and
  * the ring buffer (records accumulate; nothing consumes them here): not compared. */
 static bool exec_comparable(const struct vf_prog *p)
@@ -547,61 +547,85 @@ static bool maps_differ(struct vf_oracle *o, char *msg, size_t msz)
 	return false;
 }
 
-/* One input on both sides; true when the results differ (described in msg). */
+/* What the kernel's run gave. */
+struct vf_kernel_run {
+	int err;
+	uint32_t retval, size;
+	uint8_t out[1024];
+};
+
+/* The input on xbpf's side with `engine`, compared with the kernel's run k (whose maps are
+ * still as that run left them); true when they differ (described in msg). */
+static bool exec_side(struct vf_oracle *o, const struct vf_prog *p, struct xbpf_prog *xp,
+		      enum xbpf_engine engine, const struct vf_input *in,
+		      const struct vf_kernel_run *k, char *msg, size_t msz)
+{
+	static uint8_t xout[1024];
+	const char *en = engine == XBPF_ENGINE_JIT ? "JIT" : "interpreter";
+	apply_xbpf(o, in);
+	char log[256] = "", a[80], b[80];
+	struct xbpf_test_run_opts xt = {.sz = sizeof xt, .data_in = in->pkt,
+					.data_size_in = in->len, .data_out = xout,
+					.data_size_out = sizeof xout, .engine = engine,
+					.log_buf = log, .log_size = sizeof log};
+	if (p->prog_type != XBPF_PROG_TYPE_XDP) {
+		xt.ctx_in = &in->skb;
+		xt.ctx_size_in = sizeof in->skb;
+	}
+	int xe = xbpf_prog__test_run(xp, &xt);
+	if (k->err || xe) {
+		if (k->err != xe) {
+			hex(in->pkt, in->len < 24 ? in->len : 24, a, sizeof a);
+			snprintf(msg, msz, "test run: kernel %d, xbpf %s %d %s (packet of %u bytes: "
+				 "%s..., mark %u, priority %u)", k->err, en, xe, log, in->len, a,
+				 in->skb.mark, in->skb.priority);
+		}
+		return k->err != xe;
+	}
+	if ((uint32_t)xt.retval != k->retval) {
+		snprintf(msg, msz, "return value: kernel %u, xbpf %s %u", k->retval, en,
+			 (uint32_t)xt.retval);
+		return true;
+	}
+	if (k->size != xt.data_size_out || memcmp(k->out, xout, k->size)) {
+		uint32_t n = k->size < xt.data_size_out ? k->size : xt.data_size_out, at = 0;
+		while (at < n && k->out[at] == xout[at])
+			at++;
+		uint32_t w = n - at < 16 ? n - at : 16;
+		hex(k->out + at, w, a, sizeof a);
+		hex(xout + at, w, b, sizeof b);
+		snprintf(msg, msz, "output packet: kernel %u bytes, xbpf %s %u; from byte %u kernel "
+			 "%s, xbpf %s", k->size, en, xt.data_size_out, at, a, b);
+		return true;
+	}
+	if (maps_differ(o, msg, msz)) {
+		size_t l = strlen(msg);
+		snprintf(msg + l, msz - l, " (%s)", en);
+		return true;
+	}
+	return false;
+}
+
+/* One input in the kernel, then in xbpf's JIT and interpreter (both as verified code);
+ * true when a result differs (described in msg). */
 static bool exec_once(struct vf_oracle *o, const struct vf_prog *p, int kfd,
 		      struct xbpf_prog *xp, char *msg, size_t msz)
 {
 	static struct vf_input in;
-	static uint8_t kout[1024], xout[1024];
+	static struct vf_kernel_run k;
 	make_input(o, &in);
-	bool skb = p->prog_type != XBPF_PROG_TYPE_XDP;
 	apply_kernel(o, &in);
 	LIBBPF_OPTS(bpf_test_run_opts, kt, .data_in = in.pkt, .data_size_in = in.len,
-		    .data_out = kout, .data_size_out = sizeof kout, .repeat = 1);
-	if (skb) {
+		    .data_out = k.out, .data_size_out = sizeof k.out, .repeat = 1);
+	if (p->prog_type != XBPF_PROG_TYPE_XDP) {
 		kt.ctx_in = &in.skb;
 		kt.ctx_size_in = sizeof in.skb;
 	}
-	int ke = bpf_prog_test_run_opts(kfd, &kt);
-	apply_xbpf(o, &in);
-	char log[256] = "";
-	struct xbpf_test_run_opts xt = {.sz = sizeof xt, .data_in = in.pkt,
-					.data_size_in = in.len, .data_out = xout,
-					.data_size_out = sizeof xout, .engine = XBPF_ENGINE_JIT,
-					.log_buf = log, .log_size = sizeof log};
-	if (skb) {
-		xt.ctx_in = &in.skb;
-		xt.ctx_size_in = sizeof in.skb;
-	}
-	int xe = xbpf_prog__test_run(xp, &xt);
-	char a[80], b[80];
-	if (ke || xe) {
-		if (ke != xe) {
-			hex(in.pkt, in.len < 24 ? in.len : 24, a, sizeof a);
-			snprintf(msg, msz, "test run: kernel %d, xbpf %d %s (packet of %u bytes: %s..., "
-				 "mark %u, priority %u)", ke, xe, log, in.len, a, in.skb.mark,
-				 in.skb.priority);
-		}
-		return ke != xe;
-	}
-	if ((uint32_t)xt.retval != kt.retval) {
-		snprintf(msg, msz, "return value: kernel %u, xbpf JIT %u", kt.retval,
-			 (uint32_t)xt.retval);
-		return true;
-	}
-	if (kt.data_size_out != xt.data_size_out || memcmp(kout, xout, kt.data_size_out)) {
-		uint32_t n = kt.data_size_out < xt.data_size_out ? kt.data_size_out
-								  : xt.data_size_out, at = 0;
-		while (at < n && kout[at] == xout[at])
-			at++;
-		uint32_t w = n - at < 16 ? n - at : 16;
-		hex(kout + at, w, a, sizeof a);
-		hex(xout + at, w, b, sizeof b);
-		snprintf(msg, msz, "output packet: kernel %u bytes, xbpf %u; from byte %u kernel "
-			 "%s, xbpf %s", kt.data_size_out, xt.data_size_out, at, a, b);
-		return true;
-	}
-	return maps_differ(o, msg, msz);
+	k.err = bpf_prog_test_run_opts(kfd, &kt);
+	k.retval = kt.retval;
+	k.size = kt.data_size_out;
+	return exec_side(o, p, xp, XBPF_ENGINE_JIT, &in, &k, msg, msz) ||
+	       exec_side(o, p, xp, XBPF_ENGINE_INTERP, &in, &k, msg, msz);
 }
 
 static void exec_compare(struct vf_oracle *o, const struct vf_prog *p, int kfd, int runs,
@@ -697,7 +721,8 @@ static void add_example(struct vf_stats *s, const struct vf_prog *p, const struc
 	static const char *tn[] = {[1] = "socket_filter", [3] = "tc", [6] = "xdp"};
 	char *text = vf_disasm(p), *ex = NULL;
 	if (asprintf(&ex, "seed %llu index %llu (%s, %zu insns) [%s]\n  xbpf: %s\n  kernel: %s "
-		     "[%s]\n  runtime: %d runs, %d faults%s%s\n  kernel vs JIT: %d runs, %d differ%s%s\n%s",
+		     "[%s]\n  runtime: %d runs, %d faults%s%s\n  kernel vs xbpf: %d runs, %d differ"
+		     "%s%s\n%s",
 		     (unsigned long long)seed, (unsigned long long)idx, tn[p->prog_type % 7], p->n,
 		     p->desc, r->xbpf_err ? r->xmsg : "accept", r->kernel_err ? r->kmsg : "accept",
 		     r->kcat, r->runs, r->faults, r->faults ? ": " : "", r->faults ? r->fault_msg : "",
@@ -767,8 +792,8 @@ void vf_stats_print(const struct vf_stats *s, FILE *f)
 	fprintf(f, "  xbpf-only accepts: %lu with a memory-safety kernel reason, %lu faulted at "
 		"run time\n", s->xonly_safety, s->xonly_fault);
 	fprintf(f, "  both-accepted programs that faulted at run time: %lu\n", s->accepted_fault);
-	fprintf(f, "  kernel vs JIT (verified, no checks): %lu programs, %lu runs, %lu programs "
-		"differ\n", s->exec_programs, s->exec_runs, s->exec_mismatch);
+	fprintf(f, "  kernel vs JIT and interpreter (verified code, no checks): %lu programs, "
+		"%lu runs, %lu programs differ\n", s->exec_programs, s->exec_runs, s->exec_mismatch);
 	fprintf(f, "  xbpf verifier hangs (no answer in 5 s): %lu, crashes: %lu\n", s->xbpf_hang,
 		s->xbpf_crash);
 	print_cats(f, "xbpf-only accepts by the kernel's reason:", s->kcats, s->nk);
