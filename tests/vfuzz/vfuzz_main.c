@@ -48,9 +48,11 @@ static void show(struct vf_oracle *o, const struct vf_prog *p, int runs)
 	vf_check(o, p, runs, &r);
 	static const char *cls[] = {"both accept", "both reject", "XBPF-ONLY ACCEPT",
 				    "kernel-only accept", "XBPF_VERIFY HUNG OR CRASHED"};
-	printf("xbpf:   %s\nkernel: %s [%s]\nclass:  %s; runtime: %d runs, %d faults %s\n",
+	printf("xbpf:   %s\nkernel: %s [%s]\nclass:  %s; runtime: %d runs, %d faults %s\n"
+	       "kernel vs xbpf: %d runs, %d differ %s\n",
 	       r.xbpf_err ? r.xmsg : "accept", r.kernel_err ? r.kmsg : "accept", r.kcat,
-	       cls[r.cls], r.runs, r.faults, r.fault_msg);
+	       cls[r.cls], r.runs, r.faults, r.fault_msg, r.exec_runs, r.exec_mismatch,
+	       r.exec_msg);
 }
 
 static int from_file(struct vf_oracle *o, const char *path, const char *type, int runs)
