@@ -70,6 +70,7 @@ struct vf_result {
 	char fault_msg[256];
 	int exec_runs;           /* kernel vs xbpf (JIT, interpreter) executions compared */
 	int exec_mismatch;       /* of those, runs whose results differ */
+	int exec_records;        /* ring buffer records the kernel produced in them */
 	char exec_msg[256];      /* the first difference */
 };
 
@@ -100,7 +101,7 @@ struct vf_stats {
 	unsigned long total, cls[VF_NCLASS];
 	unsigned long xonly_safety, xonly_fault, accepted_fault;
 	unsigned long buggy, buggy_kernel_accept, xbpf_hang, xbpf_crash;
-	unsigned long exec_runs, exec_mismatch, exec_programs;
+	unsigned long exec_runs, exec_mismatch, exec_programs, exec_records;
 	struct vf_cat xcats[VF_NCATS], kcats[VF_NCATS];
 	int nx, nk;
 	int nexamples[VF_NCLASS];

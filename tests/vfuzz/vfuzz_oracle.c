@@ -27,8 +27,18 @@
 #define VERIFY_TIMEOUT_MS 5000
 #define VERIFY_TIMEOUT_AFTER_HANG_MS 500
 
+/* Ring buffer records of one run, as the consumer saw them: (u32 size, data) each. */
+struct vf_records {
+	uint8_t buf[8192];
+	size_t len;
+	int n;
+};
+
 struct vf_oracle {
 	int kfd[VF_NMAPS];
+	struct ring_buffer *krb;     /* consumers of the RINGBUF map on either side */
+	struct xbpf_ring_buffer *xrb;
+	struct vf_records *sink;     /* where consumed records go (NULL: dropped) */
 	struct xbpf_map *xm[VF_NMAPS];
 	struct xbpf_verify_map vmap[VF_NMAPS];
 	struct xbpf_vm *vm;
@@ -107,6 +117,35 @@ static int kernel_probe(void)
 	return 0;
 }
 
+static int record(void *ctx, void *data, size_t size)
+{
+	struct vf_oracle *o = ctx;
+	struct vf_records *r = o->sink;
+	if (!r)
+		return 0;
+	uint32_t sz = (uint32_t)size;
+	if (r->len + 4 + size <= sizeof r->buf) {
+		memcpy(r->buf + r->len, &sz, 4);
+		memcpy(r->buf + r->len + 4, data, size);
+		r->len += 4 + size;
+	}
+	r->n++;
+	return 0;
+}
+
+static int ring_buffers_new(struct vf_oracle *o)
+{
+	for (int i = 0; i < VF_NMAPS; i++) {
+		if (vf_maps[i].type != XBPF_MAP_TYPE_RINGBUF)
+			continue;
+		o->krb = ring_buffer__new(o->kfd[i], record, o, NULL);
+		o->xrb = xbpf_ring_buffer__new(o->xm[i], record, o, NULL);
+		if (!o->krb || !o->xrb)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 struct vf_oracle *vf_oracle_new(int *err)
 {
 	struct vf_oracle *o = calloc(1, sizeof *o);
@@ -135,6 +174,9 @@ struct vf_oracle *vf_oracle_new(int *err)
 			.value_size = d->value_size, .max_entries = d->max_entries, .inner = -1};
 	}
 	*err = kernel_probe();
+	if (*err)
+		goto fail;
+	*err = ring_buffers_new(o);
 	if (*err)
 		goto fail;
 	*err = make_btf(o);
@@ -166,6 +208,8 @@ void vf_oracle_free(struct vf_oracle *o)
 		if (o->xm[i])
 			xbpf_map__put(o->xm[i]);
 	}
+	ring_buffer__free(o->krb);
+	xbpf_ring_buffer__free(o->xrb);
 	if (o->vm)
 		xbpf_vm__free(o->vm);
 	btf__free(o->btf);
@@ -508,9 +552,9 @@ static bool skb_half_load(const struct vf_prog *p, const struct xbpf_insn *in)
 	return false;
 }
 
-/* Helpers whose answers depend on the time, randomness or the kernel's own memory, the
- * ring buffer (records accumulate; nothing consumes them here) and skb_half_load(): not
- * compared. */
+/* Helpers whose answers depend on the time, randomness or the kernel's own memory, ring
+ * buffer reservations (a reserved record starts as whatever the ring held before, on
+ * either side) and skb_half_load(): not compared. bpf_ringbuf_output's records are. */
 static bool exec_comparable(const struct vf_prog *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -520,7 +564,7 @@ static bool exec_comparable(const struct vf_prog *p)
 		if (in->code != (XBPF_JMP | XBPF_CALL) || in->src_reg != 0)
 			continue;
 		switch (in->imm) {
-		case 5: case 7: case 113: case 130: case 131: case 132: case 133:
+		case 5: case 7: case 113: case 131: case 132: case 133:
 			return false;
 		}
 	}
@@ -577,7 +621,21 @@ struct vf_kernel_run {
 	uint32_t retval, size;
 	uint8_t out[1024];
 	struct xbpf_sk_buff ctx; /* ctx_out of skb programs */
+	struct vf_records rec;   /* ring buffer records */
 };
+
+/* Consume the records one side's run produced into r (NULL: drop them). */
+static void take_records(struct vf_oracle *o, bool kernel, struct vf_records *r)
+{
+	if (r)
+		r->len = 0, r->n = 0;
+	o->sink = r;
+	if (kernel)
+		ring_buffer__consume(o->krb);
+	else
+		xbpf_ring_buffer__consume(o->xrb);
+	o->sink = NULL;
+}
 
 /* The input on xbpf's side with `engine`, compared with the kernel's run k (whose maps are
  * still as that run left them); true when they differ (described in msg). */
@@ -587,8 +645,10 @@ static bool exec_side(struct vf_oracle *o, const struct vf_prog *p, struct xbpf_
 {
 	static uint8_t xout[1024];
 	static struct xbpf_sk_buff xctx;
+	static struct vf_records xrec;
 	const char *en = engine == XBPF_ENGINE_JIT ? "JIT" : "interpreter";
 	apply_xbpf(o, in);
+	take_records(o, false, NULL);
 	char log[256] = "", a[80], b[80];
 	struct xbpf_test_run_opts xt = {.sz = sizeof xt, .data_in = in->pkt,
 					.data_size_in = in->len, .data_out = xout,
@@ -602,6 +662,7 @@ static bool exec_side(struct vf_oracle *o, const struct vf_prog *p, struct xbpf_
 		xt.ctx_size_out = sizeof xctx;
 	}
 	int xe = xbpf_prog__test_run(xp, &xt);
+	take_records(o, false, &xrec);
 	if (k->err || xe) {
 		if (k->err != xe) {
 			hex(in->pkt, in->len < 24 ? in->len : 24, a, sizeof a);
@@ -636,6 +697,11 @@ static bool exec_side(struct vf_oracle *o, const struct vf_prog *p, struct xbpf_
 			 ((const uint32_t *)&xctx)[at / 4]);
 		return true;
 	}
+	if (xrec.n != k->rec.n || xrec.len != k->rec.len || memcmp(xrec.buf, k->rec.buf, xrec.len)) {
+		snprintf(msg, msz, "ring buffer: kernel %d records (%zu bytes), xbpf %s %d (%zu)",
+			 k->rec.n, k->rec.len, en, xrec.n, xrec.len);
+		return true;
+	}
 	if (maps_differ(o, msg, msz)) {
 		size_t l = strlen(msg);
 		snprintf(msg + l, msz - l, " (%s)", en);
@@ -647,12 +713,13 @@ static bool exec_side(struct vf_oracle *o, const struct vf_prog *p, struct xbpf_
 /* One input in the kernel, then in xbpf's JIT and interpreter (both as verified code);
  * true when a result differs (described in msg). */
 static bool exec_once(struct vf_oracle *o, const struct vf_prog *p, int kfd,
-		      struct xbpf_prog *xp, char *msg, size_t msz)
+		      struct xbpf_prog *xp, int *records, char *msg, size_t msz)
 {
 	static struct vf_input in;
 	static struct vf_kernel_run k;
 	make_input(o, &in);
 	apply_kernel(o, &in);
+	take_records(o, true, NULL);
 	LIBBPF_OPTS(bpf_test_run_opts, kt, .data_in = in.pkt, .data_size_in = in.len,
 		    .data_out = k.out, .data_size_out = sizeof k.out, .repeat = 1);
 	if (p->prog_type != XBPF_PROG_TYPE_XDP) {
@@ -662,6 +729,8 @@ static bool exec_once(struct vf_oracle *o, const struct vf_prog *p, int kfd,
 		kt.ctx_size_out = sizeof k.ctx;
 	}
 	k.err = bpf_prog_test_run_opts(kfd, &kt);
+	take_records(o, true, &k.rec);
+	*records += k.rec.n;
 	k.retval = kt.retval;
 	k.size = kt.data_size_out;
 	return exec_side(o, p, xp, XBPF_ENGINE_JIT, &in, &k, msg, msz) ||
@@ -686,7 +755,8 @@ static void exec_compare(struct vf_oracle *o, const struct vf_prog *p, int kfd, 
 	for (int i = 0; i < runs; i++) {
 		char msg[256];
 		r->exec_runs++;
-		if (exec_once(o, p, kfd, xp, msg, sizeof msg) && !r->exec_mismatch++)
+		if (exec_once(o, p, kfd, xp, &r->exec_records, msg, sizeof msg) &&
+		    !r->exec_mismatch++)
 			snprintf(r->exec_msg, sizeof r->exec_msg, "%s", msg);
 	}
 	xbpf_prog__free(xp);
@@ -791,6 +861,7 @@ void vf_stats_add(struct vf_stats *s, const struct vf_prog *p, const struct vf_r
 	s->exec_programs += r->exec_runs > 0;
 	s->exec_runs += (unsigned long)r->exec_runs;
 	s->exec_mismatch += r->exec_mismatch != 0;
+	s->exec_records += (unsigned long)r->exec_records;
 	if (r->cls == VF_XBPF_ONLY) {
 		s->xonly_safety += r->kcat_safety;
 		s->xonly_fault += r->faults != 0;
@@ -835,7 +906,8 @@ void vf_stats_print(const struct vf_stats *s, FILE *f)
 		"run time\n", s->xonly_safety, s->xonly_fault);
 	fprintf(f, "  both-accepted programs that faulted at run time: %lu\n", s->accepted_fault);
 	fprintf(f, "  kernel vs JIT and interpreter (verified code, no checks): %lu programs, "
-		"%lu runs, %lu programs differ\n", s->exec_programs, s->exec_runs, s->exec_mismatch);
+		"%lu runs (%lu ring buffer records), %lu programs differ\n", s->exec_programs,
+		s->exec_runs, s->exec_records, s->exec_mismatch);
 	fprintf(f, "  xbpf verifier hangs (no answer in 5 s): %lu, crashes: %lu\n", s->xbpf_hang,
 		s->xbpf_crash);
 	print_cats(f, "xbpf-only accepts by the kernel's reason:", s->kcats, s->nk);
