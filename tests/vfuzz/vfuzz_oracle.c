@@ -535,31 +535,36 @@ static void run_xbpf(struct vf_oracle *o, const struct vf_prog *p, int runs, str
 }
 
 /* ---- the kernel as the oracle of the semantics: kernel run vs JIT and interpreter ---- */
-/* A 2-byte load of the upper half of a __sk_buff field that the kernel backs with a 16-bit
- * sk_buff field (queue_mapping, protocol, vlan_tci, vlan_proto, tc_index): the kernel's
- * ctx rewrite gives the whole 16-bit field there (it shifts only when the load is narrower
- * than the target field); xbpf's __sk_buff is plain memory and gives the upper half, 0.
- * A known difference (vfuzz programs keep ctx in r6). */
-static bool skb_half_load(const struct vf_prog *p, const struct xbpf_insn *in)
+/* A narrow load inside a __sk_buff field that the kernel backs with a smaller sk_buff field
+ * (pkt_type: 1 byte; queue_mapping, protocol, vlan_tci, vlan_proto, tc_index, tc_classid,
+ * family, ports, gso_segs, gso_size: 2), at a non-zero offset in the field and at least as
+ * wide as the backing field: the kernel's ctx rewrite shifts only when the load is narrower
+ * than the backing field, so it gives the whole field there (pkt_type for a u8 load at
+ * offset 7); xbpf's __sk_buff is plain memory and gives those bytes of the u32, 0. A known
+ * difference (vfuzz programs keep ctx in r6). */
+static bool skb_quirk_load(const struct vf_prog *p, const struct xbpf_insn *in)
 {
-	static const int16_t offs[] = {14, 18, 26, 30, 46};
-	if (p->prog_type == XBPF_PROG_TYPE_XDP || in->code != (XBPF_LDX | XBPF_MEM | XBPF_H) ||
-	    in->src_reg != 6)
+	static const struct { int16_t off; uint8_t backing; } f[] = {
+		{4, 1}, {12, 2}, {16, 2}, {24, 2}, {28, 2}, {44, 2}, {72, 2}, {88, 2}, {132, 2},
+		{136, 2}, {164, 2}, {176, 2}};
+	unsigned size = XBPF_SIZE(in->code) == XBPF_B ? 1 : XBPF_SIZE(in->code) == XBPF_H ? 2 : 4;
+	if (p->prog_type == XBPF_PROG_TYPE_XDP || XBPF_CLASS(in->code) != XBPF_LDX ||
+	    in->src_reg != 6 || size >= 4)
 		return false;
-	for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++)
-		if (in->off == offs[i])
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (in->off > f[i].off && in->off < f[i].off + 4 && size >= f[i].backing)
 			return true;
 	return false;
 }
 
 /* Helpers whose answers depend on the time, randomness or the kernel's own memory, ring
  * buffer reservations (a reserved record starts as whatever the ring held before, on
- * either side) and skb_half_load(): not compared. bpf_ringbuf_output's records are. */
+ * either side) and skb_quirk_load(): not compared. bpf_ringbuf_output's records are. */
 static bool exec_comparable(const struct vf_prog *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct xbpf_insn *in = &p->insn[i];
-		if (skb_half_load(p, in))
+		if (skb_quirk_load(p, in))
 			return false;
 		if (in->code != (XBPF_JMP | XBPF_CALL) || in->src_reg != 0)
 			continue;
