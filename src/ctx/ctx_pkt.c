@@ -196,7 +196,6 @@ static void skb_eth_trans(struct ctx_state *st, const uint8_t *eth)
 	st->skb.protocol = proto_be;
 }
 
-/* The test run's socket: family and addresses from the IP header (after the MAC header). */
 /* The socket the kernel's test run attaches: family and addresses from the IP header. An
  * IPv4/IPv6 frame too short for its header is refused (-EINVAL, as the kernel since 6.x):
  * returns the header size it needed, or 0. */

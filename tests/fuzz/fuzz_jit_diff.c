@@ -7,8 +7,8 @@
  *    for direct value access);
  *  - generated: the bytes seed jit_gen.h's generator of valid programs (with deliberate
  *    faults), which reaches deep paths raw bytes rarely do.
- * r0, the error code and message, the memory and the maps must be identical; any difference, crash,
- * sanitizer report or hang is a bug. Longer runs:
+ * r0, the error code and message, the memory and the maps must be identical; any
+ * difference, crash, sanitizer report or hang is a bug. Longer runs:
  *   build-asan/fuzz_jit_diff -max_total_time=600 -max_len=4096
  */
 #include <stdlib.h>
@@ -38,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < size; i++)
 			seed = (seed ^ data[i]) * 1099511628211ull;
 		gen_program(&g, seed, true, true);
-		r = gen_diff(vm, &maps, g.insn, g.n, 0, data[0] & 2 ? 1 + seed % 300 : 0, seed, why,
-			     sizeof why);
+		r = gen_diff(vm, &maps, g.insn, g.n, 0, data[0] & 2 ? 1 + seed % 300 : 0, seed,
+			     why, sizeof why);
 		if (r < 0) {
 			fprintf(stderr, "generated program did not load: %s\n", why);
 			abort();

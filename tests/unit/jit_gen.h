@@ -50,7 +50,10 @@ enum { GEN_MAP_ARRAY, GEN_MAP_HASH, GEN_MAP_LRU, GEN_MAP_DATA, GEN_NMAPS };
 #define GEN_MAP_VALUE 16
 #define GEN_MAP_KEYS 16
 static const uint32_t gen_map_entries[GEN_NMAPS] = {8, 8, 4, 1};
-static inline bool gen_map_is_array(unsigned i) { return i == GEN_MAP_ARRAY || i == GEN_MAP_DATA; }
+static inline bool gen_map_is_array(unsigned i)
+{
+	return i == GEN_MAP_ARRAY || i == GEN_MAP_DATA;
+}
 
 static inline uint64_t gen_rand(struct gen *g)
 {
@@ -479,16 +482,16 @@ static inline void gen_maps_reset(struct gen_maps *m, uint64_t seed)
 {
 	for (unsigned i = 0; i < GEN_NMAPS; i++)
 		for (uint64_t k = 0; k < GEN_MAP_KEYS; k++) {
-			uint8_t v[GEN_MAP_VALUE];
-			for (unsigned b = 0; b < GEN_MAP_VALUE; b++)
-				v[b] = (uint8_t)(seed * 29 + k * 13 + b + i);
-			uint32_t k32 = (uint32_t)k;
-			if (gen_map_is_array(i)) {
-				if (k < gen_map_entries[i])
-					xbpf_map__update_elem(m->map[i], &k32, v, XBPF_ANY);
+			if (!gen_map_is_array(i)) {
+				xbpf_map__delete_elem(m->map[i], &k);
 				continue;
 			}
-			xbpf_map__delete_elem(m->map[i], &k);
+			uint8_t v[GEN_MAP_VALUE];
+			uint32_t k32 = (uint32_t)k;
+			for (unsigned b = 0; b < GEN_MAP_VALUE; b++)
+				v[b] = (uint8_t)(seed * 29 + k * 13 + b + i);
+			if (k < gen_map_entries[i])
+				xbpf_map__update_elem(m->map[i], &k32, v, XBPF_ANY);
 		}
 	for (unsigned i = GEN_MAP_HASH; i <= GEN_MAP_LRU; i++)
 		for (uint64_t k = 0, n = 0; k < GEN_MAP_KEYS && n < gen_map_entries[i]; k++)

@@ -4,9 +4,9 @@
  * the buffer and the stack, forward jumps, bounded loops, local calls, helper calls,
  * atomics, division by zero, LD_ABS/LD_IND, map lookups/updates/deletes and direct value
  * access, some deliberate faults) run on both engines: r0, the error code and message, the
- * memory and the maps' contents must be identical. Each program runs
- * with runtime checks, and (when it has no deliberate faults) also unchecked and with
- * constant blinding, with and without an instruction budget. Zero mismatches expected.
+ * memory and the maps' contents must be identical. Each program runs with runtime checks,
+ * and (when it has no deliberate faults) also unchecked and with constant blinding, with
+ * and without an instruction budget. Zero mismatches expected.
  *
  *   test_jit_diff [COUNT [FIRST_SEED]]     (default 3000 programs from seed 1)
  */

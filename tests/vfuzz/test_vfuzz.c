@@ -5,7 +5,7 @@
  * map value, stack or context access, null or scalar dereference, uninitialised register,
  * unbounded pointer arithmetic, infinite loop), and programs both accept must give the
  * same return value, output packet and maps in the kernel (BPF_PROG_TEST_RUN) and in
- * xbpf's JIT running them as verified code. Also checks the generator's mix: enough
+ * xbpf's JIT and interpreter running them as verified code. Also checks the generator's mix: enough
  * programs accepted and enough rejected by the kernel for the comparison to mean
  * something. Skips when bpf() is not permitted. Longer runs: the vfuzz command. Also the
  * minimised unsound programs vfuzz found, which xbpf alone must reject (no bpf() needed).
@@ -41,7 +41,7 @@ static void test_differential(void)
 	T_EQ(s.xonly_safety, 0);
 	T_EQ(s.xbpf_hang, 0);
 	T_EQ(s.xbpf_crash, 0);
-	T_EQ(s.exec_mismatch, 0);            /* kernel run vs JIT run of verified code */
+	T_EQ(s.exec_mismatch, 0);            /* kernel vs JIT/interpreter, verified code */
 	T_CHECK(s.exec_programs > COUNT / 5); /* enough of them to mean something */
 	unsigned long kacc = s.cls[VF_BOTH_ACCEPT] + s.cls[VF_KERNEL_ONLY];
 	T_CHECK(kacc > COUNT / 4);

@@ -87,7 +87,8 @@ void vf_oracle_free(struct vf_oracle *o);
 const struct xbpf_verify_map *vf_oracle_maps(const struct vf_oracle *o);
 
 /* Verify p in both and, when xbpf accepts, run it `runs` times with checks on; when both
- * accept and no run faulted, also `runs` times in the kernel and in the JIT, compared. */
+ * accept and no run faulted, also `runs` times in the kernel and in xbpf's JIT and
+ * interpreter, compared. */
 void vf_check(struct vf_oracle *o, const struct vf_prog *p, int runs, struct vf_result *r);
 
 /* Counters and examples over a run; vf_stats_print writes the summary. */

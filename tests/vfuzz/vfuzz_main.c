@@ -8,7 +8,7 @@
  *   (-L with -i or -a: print xbpf's level-2 log too)
  *
  * Exit status: 0 when no xbpf-only accept has a memory-safety reason or a runtime fault
- * and every kernel-vs-JIT execution agreed, 1 otherwise, 2 on usage errors, 77 when bpf()
+ * and every kernel-vs-xbpf execution agreed, 1 otherwise, 2 on usage errors, 77 when bpf()
  * is not permitted here.
  */
 #include <errno.h>

@@ -3,8 +3,8 @@
  * maps created in the kernel) and through xbpf_verify(); programs xbpf accepts run in
  * xbpf's interpreter with runtime checks on over random packets, contexts and map
  * contents; programs both accept also run in the kernel (BPF_PROG_TEST_RUN) and in xbpf's
- * JIT as verified code from the same inputs, and the results are compared. Also the run
- * statistics: counts per class, categories, first examples.
+ * JIT and interpreter as verified code from the same inputs, and the results are
+ * compared. Also the run statistics: counts per class, categories, first examples.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -459,35 +459,40 @@ static uint32_t fill_keys(const struct vf_map_desc *d)
 									    : d->max_entries;
 }
 
-/* The maps of one side: hash maps emptied, then the input's keys and values. */
-static void apply_xbpf(struct vf_oracle *o, const struct vf_input *in)
+/* Map i of either side: the kernel's through its fd, xbpf's through the map. */
+static int side_next_key(struct vf_oracle *o, bool kernel, int i, const void *key, void *next)
 {
-	for (int i = 0; i < VF_NMAPS; i++) {
-		const struct vf_map_desc *d = &vf_maps[i];
-		uint64_t key;
-		if (d->type == XBPF_MAP_TYPE_HASH)
-			while (!xbpf_map__get_next_key(o->xm[i], NULL, &key))
-				if (xbpf_map__delete_elem(o->xm[i], &key))
-					break;
-		for (uint32_t k = 0; k < fill_keys(d); k++) {
-			key = k;
-			xbpf_map__update_elem(o->xm[i], &key, in->val[i][k], 0);
-		}
-	}
+	return kernel ? bpf_map_get_next_key(o->kfd[i], key, next)
+		      : xbpf_map__get_next_key(o->xm[i], key, next);
 }
 
-static void apply_kernel(struct vf_oracle *o, const struct vf_input *in)
+static int side_delete(struct vf_oracle *o, bool kernel, int i, const void *key)
+{
+	return kernel ? bpf_map_delete_elem(o->kfd[i], key) : xbpf_map__delete_elem(o->xm[i], key);
+}
+
+static int side_lookup(struct vf_oracle *o, bool kernel, int i, const void *key, void *val)
+{
+	return kernel ? bpf_map_lookup_elem(o->kfd[i], key, val)
+		      : xbpf_map__lookup_elem(o->xm[i], key, val);
+}
+
+/* The maps of one side: hash maps emptied, then the input's keys and values. */
+static void apply_maps(struct vf_oracle *o, bool kernel, const struct vf_input *in)
 {
 	for (int i = 0; i < VF_NMAPS; i++) {
 		const struct vf_map_desc *d = &vf_maps[i];
 		uint64_t key;
 		if (d->type == XBPF_MAP_TYPE_HASH)
-			while (!bpf_map_get_next_key(o->kfd[i], NULL, &key))
-				if (bpf_map_delete_elem(o->kfd[i], &key))
+			while (!side_next_key(o, kernel, i, NULL, &key))
+				if (side_delete(o, kernel, i, &key))
 					break;
 		for (uint32_t k = 0; k < fill_keys(d); k++) {
 			key = k;
-			bpf_map_update_elem(o->kfd[i], &key, in->val[i][k], 0);
+			if (kernel)
+				bpf_map_update_elem(o->kfd[i], &key, in->val[i][k], 0);
+			else
+				xbpf_map__update_elem(o->xm[i], &key, in->val[i][k], 0);
 		}
 	}
 }
@@ -498,7 +503,7 @@ static int run_once(struct vf_oracle *o, struct xbpf_prog *xp, const struct vf_p
 {
 	static struct vf_input in;
 	make_input(o, &in);
-	apply_xbpf(o, &in);
+	apply_maps(o, false, &in);
 	char log[256] = "";
 	struct xbpf_test_run_opts to = {.sz = sizeof to, .data_in = in.pkt, .data_size_in = in.len,
 					.budget = 2000000, .log_buf = log, .log_size = sizeof log};
@@ -584,6 +589,16 @@ static void hex(const uint8_t *b, size_t n, char *out, size_t sz)
 	out[k] = '\0';
 }
 
+/* Keys in map i of one side (up to 64). */
+static unsigned key_count(struct vf_oracle *o, bool kernel, int i)
+{
+	uint64_t key = 0, next = 0;
+	unsigned n = 0;
+	for (void *prev = NULL; !side_next_key(o, kernel, i, prev, &next) && n < 64; prev = &key)
+		key = next, n++;
+	return n;
+}
+
 /* Every key of every map (but the ring buffer): the same keys, the same values? */
 static bool maps_differ(struct vf_oracle *o, char *msg, size_t msz)
 {
@@ -591,29 +606,26 @@ static bool maps_differ(struct vf_oracle *o, char *msg, size_t msz)
 		const struct vf_map_desc *d = &vf_maps[i];
 		if (d->type == XBPF_MAP_TYPE_RINGBUF)
 			continue;
-		uint64_t key = 0, next;
+		uint64_t key = 0, next = 0; /* keys of 4 bytes keep the upper half 0 */
 		uint8_t kv[64], xv[64];
 		char a[130], b[130];
-		unsigned kn = 0, xn = 0;
-		for (void *prev = NULL; !bpf_map_get_next_key(o->kfd[i], prev, &next) && kn < 64;
-		     prev = &key, kn++) {
+		unsigned n = 0;
+		for (void *prev = NULL; !side_next_key(o, true, i, prev, &next) && n < 64;
+		     prev = &key, n++) {
 			key = next;
-			int ke = bpf_map_lookup_elem(o->kfd[i], &key, kv);
-			int xe = xbpf_map__lookup_elem(o->xm[i], &key, xv);
+			int ke = side_lookup(o, true, i, &key, kv);
+			int xe = side_lookup(o, false, i, &key, xv);
 			if (ke || xe || memcmp(kv, xv, d->value_size)) {
 				hex(kv, d->value_size, a, sizeof a);
 				hex(xv, d->value_size, b, sizeof b);
-				uint64_t shown = d->key_size < 8 ? key & 0xffffffffu : key;
 				snprintf(msg, msz, "map %d key %llu: kernel %s, xbpf %s", i,
-					 (unsigned long long)shown, ke ? "absent" : a, xe ? "absent" : b);
+					 (unsigned long long)key, ke ? "absent" : a, xe ? "absent" : b);
 				return true;
 			}
 		}
-		for (void *prev = NULL; !xbpf_map__get_next_key(o->xm[i], prev, &next) && xn < 64;
-		     prev = &key, xn++)
-			key = next;
-		if (kn != xn) {
-			snprintf(msg, msz, "map %d: kernel has %u keys, xbpf %u", i, kn, xn);
+		unsigned xn = key_count(o, false, i);
+		if (n != xn) {
+			snprintf(msg, msz, "map %d: kernel has %u keys, xbpf %u", i, n, xn);
 			return true;
 		}
 	}
@@ -652,7 +664,7 @@ static bool exec_side(struct vf_oracle *o, const struct vf_prog *p, struct xbpf_
 	static struct xbpf_sk_buff xctx;
 	static struct vf_records xrec;
 	const char *en = engine == XBPF_ENGINE_JIT ? "JIT" : "interpreter";
-	apply_xbpf(o, in);
+	apply_maps(o, false, in);
 	take_records(o, false, NULL);
 	char log[256] = "", a[80], b[80];
 	struct xbpf_test_run_opts xt = {.sz = sizeof xt, .data_in = in->pkt,
@@ -723,7 +735,7 @@ static bool exec_once(struct vf_oracle *o, const struct vf_prog *p, int kfd,
 	static struct vf_input in;
 	static struct vf_kernel_run k;
 	make_input(o, &in);
-	apply_kernel(o, &in);
+	apply_maps(o, true, &in);
 	take_records(o, true, NULL);
 	LIBBPF_OPTS(bpf_test_run_opts, kt, .data_in = in.pkt, .data_size_in = in.len,
 		    .data_out = k.out, .data_size_out = sizeof k.out, .repeat = 1);
